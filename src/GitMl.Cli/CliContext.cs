@@ -1,0 +1,48 @@
+using GitMl.Core;
+
+namespace GitMl.Cli;
+
+/// <summary>What a command needs from the process: output writers, the working directory, and flags.</summary>
+internal sealed class CliContext
+{
+    public CliContext(TextWriter output, TextWriter error, string cwd, bool errorIsTerminal)
+    {
+        Out = output;
+        Err = error;
+        Cwd = cwd;
+        ErrorIsTerminal = errorIsTerminal;
+    }
+
+    public TextWriter Out { get; }
+
+    public TextWriter Err { get; }
+
+    /// <summary>Directory the command runs in (tests pass a temp repo; never Environment.CurrentDirectory in Core).</summary>
+    public string Cwd { get; }
+
+    /// <summary>True when stderr is a terminal: only then are progress bars drawn.</summary>
+    public bool ErrorIsTerminal { get; }
+
+    public bool Verbose { get; set; }
+
+    /// <summary>Prints a diagnostic line to stderr when <c>--verbose</c> is on.</summary>
+    public void Debug(string message)
+    {
+        if (Verbose)
+        {
+            Err.WriteLine("debug: " + message);
+        }
+    }
+
+    /// <summary>Prints a warning line to stderr.</summary>
+    public void Warn(string message) => Err.WriteLine("warning: " + message);
+
+    /// <summary>A progress sink: a redrawn bar on a terminal, nothing otherwise.</summary>
+    public IProgress<WorkProgress>? Progress() => ErrorIsTerminal ? new TerminalProgress(Err) : null;
+
+    /// <summary>Opens the repository containing <see cref="Cwd"/>.</summary>
+    public GitMlRepository OpenRepository() => GitMlRepository.Open(Cwd);
+
+    /// <summary>Takes the repository lock, telling the user when it has to wait.</summary>
+    public RepoLock Lock(GitMlRepository repo, string command) => repo.Lock(command, msg => Err.WriteLine("note: " + msg));
+}

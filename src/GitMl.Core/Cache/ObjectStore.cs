@@ -1,0 +1,272 @@
+using GitMl.Core.Hashing;
+using GitMl.Core.Pointers;
+
+namespace GitMl.Core.Cache;
+
+/// <summary>
+/// The local content-addressed cache: object <c>oid</c> lives at <c>b3/oid[0:2]/oid[2:]</c> under the root, read-only.
+/// Every write goes to a temp file under <c>.gitml/tmp</c>, is hashed on the way, and is renamed into place only when
+/// its hash matches: an interrupted write leaves at most a temp file that the next run ignores.
+/// </summary>
+public sealed class ObjectStore
+{
+    private const int CopyBufferSize = 1 << 20;
+
+    /// <summary>Creates a store rooted at <paramref name="root"/> with temp files under <paramref name="tmpDir"/>.</summary>
+    public ObjectStore(string root, string tmpDir)
+    {
+        Root = root;
+        TmpDir = tmpDir;
+    }
+
+    /// <summary>The cache folder (<c>.gitml/cache</c>).</summary>
+    public string Root { get; }
+
+    /// <summary>Folder for partial writes, on the same file system as <see cref="Root"/>.</summary>
+    public string TmpDir { get; }
+
+    /// <summary>Full path where <paramref name="oid"/> is or would be stored.</summary>
+    public string PathOf(string oid) => Path.Combine(Root, "b3", oid[..2], oid[2..]);
+
+    /// <summary>True when the object is present (not verified).</summary>
+    public bool Contains(string oid) => File.Exists(PathOf(oid));
+
+    /// <summary>
+    /// Copies a workspace file into the cache, hashing while copying. Returns its oid.
+    /// When <paramref name="expectedOid"/> is given and already present, nothing is read.
+    /// </summary>
+    public string PutFile(string sourcePath, string? expectedOid = null, Action<long>? onBytes = null)
+    {
+        if (expectedOid is not null && Contains(expectedOid))
+        {
+            return expectedOid;
+        }
+
+        using var src = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        return PutStream(src, expectedOid, $"file '{sourcePath}'", onBytes);
+    }
+
+    /// <summary>
+    /// Writes a stream into the cache via a temp file, verifying <paramref name="expectedOid"/> when given.
+    /// A mismatch deletes the temp file and throws <see cref="ExitCode.Corrupted"/>.
+    /// </summary>
+    public string PutStream(Stream source, string? expectedOid, string origin, Action<long>? onBytes = null)
+    {
+        Directory.CreateDirectory(TmpDir);
+        var tmp = Path.Combine(TmpDir, "obj-" + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            string oid;
+            using (var hasher = Blake3Hasher.CreateIncremental())
+            using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
+            {
+                var buffer = new byte[CopyBufferSize];
+                int read;
+                while ((read = source.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    hasher.Update(buffer.AsSpan(0, read));
+                    dst.Write(buffer, 0, read);
+                    onBytes?.Invoke(read);
+                }
+
+                dst.Flush(flushToDisk: true);
+                oid = hasher.Finish();
+            }
+
+            if (expectedOid is not null && Oid.Digest(expectedOid) != oid)
+            {
+                throw new GitMlException(
+                    $"object {expectedOid} from {origin} is corrupted (its bytes hash to {oid})",
+                    "the bad bytes were discarded; run 'git ml fsck' and fetch a good copy",
+                    ExitCode.Corrupted);
+            }
+
+            var finalOid = expectedOid ?? oid;
+            Commit(tmp, finalOid);
+            return finalOid;
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
+    }
+
+    /// <summary>Stores bytes (e.g. a manifest) under their oid plus <paramref name="suffix"/>.</summary>
+    public string PutBytes(ReadOnlySpan<byte> bytes, string suffix = "")
+    {
+        var oid = Blake3Hasher.Hash(bytes) + suffix;
+        if (Contains(oid))
+        {
+            return oid;
+        }
+
+        Directory.CreateDirectory(TmpDir);
+        var tmp = Path.Combine(TmpDir, "obj-" + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
+            {
+                fs.Write(bytes);
+                fs.Flush(flushToDisk: true);
+            }
+
+            Commit(tmp, oid);
+            return oid;
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
+    }
+
+    /// <summary>Stores a directory manifest and returns its <c>.dir</c> oid.</summary>
+    public string PutManifest(DirectoryManifest manifest) => PutBytes(manifest.ToBytes(), Oid.DirSuffix);
+
+    /// <summary>Reads and verifies a whole object (for small objects such as manifests).</summary>
+    public byte[] ReadVerified(string oid)
+    {
+        var path = PathOf(oid);
+        if (!File.Exists(path))
+        {
+            throw Missing(oid);
+        }
+
+        var bytes = File.ReadAllBytes(path);
+        if (Blake3Hasher.Hash(bytes) != Oid.Digest(oid))
+        {
+            throw Corrupt(oid);
+        }
+
+        return bytes;
+    }
+
+    /// <summary>Reads and verifies a directory manifest.</summary>
+    public DirectoryManifest ReadManifest(string oid) => DirectoryManifest.Parse(ReadVerified(oid), $"{oid} in the cache");
+
+    /// <summary>Re-hashes an object. Returns false when its bytes do not match; throws when missing.</summary>
+    public bool Verify(string oid, Action<long>? onBytes = null)
+    {
+        var path = PathOf(oid);
+        if (!File.Exists(path))
+        {
+            throw Missing(oid);
+        }
+
+        return Blake3Hasher.HashFile(path, onBytes) == Oid.Digest(oid);
+    }
+
+    /// <summary>
+    /// Copies an object to <paramref name="destination"/> via a temp file beside it, hashing on the way; the
+    /// destination is replaced only when the hash matches, so corrupted bytes never reach the workspace.
+    /// </summary>
+    public void CopyVerifiedTo(string oid, string destination, Action<long>? onBytes = null)
+    {
+        var path = PathOf(oid);
+        if (!File.Exists(path))
+        {
+            throw Missing(oid);
+        }
+
+        var dir = Path.GetDirectoryName(destination)!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, "." + Path.GetFileName(destination) + "." + Guid.NewGuid().ToString("N")[..12] + ".gitml-tmp");
+        try
+        {
+            string actual;
+            using (var hasher = Blake3Hasher.CreateIncremental())
+            using (var src = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
+            {
+                var buffer = new byte[CopyBufferSize];
+                int read;
+                while ((read = src.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    hasher.Update(buffer.AsSpan(0, read));
+                    dst.Write(buffer, 0, read);
+                    onBytes?.Invoke(read);
+                }
+
+                actual = hasher.Finish();
+            }
+
+            if (actual != Oid.Digest(oid))
+            {
+                throw Corrupt(oid);
+            }
+
+            File.Move(tmp, destination, overwrite: true);
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
+    }
+
+    /// <summary>Enumerates the oids present in the cache.</summary>
+    public IEnumerable<string> EnumerateOids()
+    {
+        var b3 = Path.Combine(Root, "b3");
+        if (!Directory.Exists(b3))
+        {
+            yield break;
+        }
+
+        foreach (var prefixDir in Directory.EnumerateDirectories(b3))
+        {
+            var prefix = Path.GetFileName(prefixDir);
+            if (prefix.Length != 2)
+            {
+                continue;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(prefixDir))
+            {
+                var oid = prefix + Path.GetFileName(file);
+                if (Oid.IsValid(oid))
+                {
+                    yield return oid;
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes an object (gc).</summary>
+    public void Delete(string oid)
+    {
+        var path = PathOf(oid);
+        if (File.Exists(path))
+        {
+            File.SetAttributes(path, FileAttributes.Normal);
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The error for a corrupted object.</summary>
+    public static GitMlException Corrupt(string oid) => new(
+        $"cache object {oid} is corrupted (its bytes do not match its oid)",
+        "run 'git ml fsck' to list damaged objects, delete them, and 'git ml pull' a good copy",
+        ExitCode.Corrupted);
+
+    /// <summary>The error for a missing object.</summary>
+    public static GitMlException Missing(string oid) => new(
+        $"object {oid} is not in the cache",
+        "run 'git ml pull' (or 'git ml fetch') to download it from the remote",
+        ExitCode.NotFound);
+
+    private void Commit(string tmp, string oid)
+    {
+        var final = PathOf(oid);
+        Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        }
+        else
+        {
+            File.SetAttributes(tmp, FileAttributes.ReadOnly);
+        }
+
+        // A concurrent writer may have stored the same object; identical content makes either copy correct.
+        File.Move(tmp, final, overwrite: true);
+    }
+}

@@ -1,0 +1,52 @@
+using System.Text;
+using GitMl.Core;
+using GitMl.Core.Pointers;
+
+namespace GitMl.Core.Tests.Pointers;
+
+public class DirectoryManifestTests
+{
+    private const string OidA = "1111111111111111111111111111111111111111111111111111111111111111";
+    private const string OidB = "2222222222222222222222222222222222222222222222222222222222222222";
+
+    [Fact]
+    public void ToBytes_UnsortedEntriesWithUnicodeAndExec_MatchesGoldenFile()
+    {
+        // Given entries in arbitrary order, with a unicode name and an executable file
+        var manifest = new DirectoryManifest(
+        [
+            new ManifestEntry("z/ü.txt", OidA, 3),
+            new ManifestEntry("a/run.sh", OidB, 10, IsExec: true),
+            new ManifestEntry("a/B.txt", OidA, 0),
+        ]);
+
+        // When serialized
+        var text = Encoding.UTF8.GetString(manifest.ToBytes());
+
+        // Then the bytes equal the checked-in golden file exactly
+        var golden = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Golden", "manifest.json")).TrimEnd('\n');
+        Assert.Equal(golden, text);
+    }
+
+    [Fact]
+    public void Parse_RoundTrip_GivesSameOid()
+    {
+        var manifest = new DirectoryManifest([new ManifestEntry("a.txt", OidA, 1)]);
+        var parsed = DirectoryManifest.Parse(manifest.ToBytes(), "test");
+        Assert.Equal(manifest.ComputeOid(), parsed.ComputeOid());
+        Assert.EndsWith(".dir", parsed.ComputeOid());
+    }
+
+    [Theory]
+    [InlineData("../etc/passwd")]
+    [InlineData("/etc/passwd")]
+    [InlineData("a/../../b")]
+    [InlineData("a//b")]
+    [InlineData("a\\b")]
+    public void Parse_UnsafeRelpath_IsRejected(string relpath)
+    {
+        var json = $"[{{\"relpath\":\"{relpath.Replace("\\", "\\\\")}\",\"oid\":\"{OidA}\",\"size\":1}}]";
+        var ex = Assert.Throws<GitMlException>(() => DirectoryManifest.Parse(Encoding.UTF8.GetBytes(json), "test"));
+        Assert.Equal(ExitCode.InvalidInput, ex.ExitCode);
+    }
+}
