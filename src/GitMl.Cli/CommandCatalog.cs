@@ -9,5 +9,19 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All(CliContext ctx)
     {
         yield return InitCommand.Create(ctx);
+
+        // Data path (issue 2)
+
+        // Remotes (issue 3)
+
+        // Pipelines and runs (issue 4)
+
+        // Metrics, params and logging (issue 5)
+
+        // Plots and report (issue 6)
+
+        // Model registry (issue 7)
+
+        // Serving (issue 8)
     }
 }

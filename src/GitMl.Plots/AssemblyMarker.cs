@@ -1,0 +1,4 @@
+namespace GitMl.Plots;
+internal static class AssemblyMarker
+{
+}

@@ -1,0 +1,4 @@
+namespace GitMl.Serving;
+internal static class AssemblyMarker
+{
+}

@@ -1,0 +1,4 @@
+namespace GitMl.Tracking;
+internal static class AssemblyMarker
+{
+}
