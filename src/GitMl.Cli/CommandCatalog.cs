@@ -11,6 +11,11 @@ internal static class CommandCatalog
         yield return InitCommand.Create(ctx);
 
         // Data path (issue 2)
+        yield return AddCommand.Create(ctx);
+        yield return StatusCommand.Create(ctx);
+        yield return CommitCommand.Create(ctx);
+        yield return CheckoutCommand.Create(ctx);
+        yield return RemoveCommand.Create(ctx);
 
         // Remotes (issue 3)
 

@@ -35,7 +35,14 @@ public sealed class ObjectStore
     /// Copies a workspace file into the cache, hashing while copying. Returns its oid.
     /// When <paramref name="expectedOid"/> is given and already present, nothing is read.
     /// </summary>
-    public string PutFile(string sourcePath, string? expectedOid = null, Action<long>? onBytes = null)
+    /// <param name="sourcePath">The file to store.</param>
+    /// <param name="expectedOid">The oid the bytes must have, or null to take whatever they hash to.</param>
+    /// <param name="onBytes">Called with each chunk's length (progress).</param>
+    /// <param name="flushToDisk">
+    /// False skips the per-object fsync; the caller must then call <see cref="SyncToDisk"/> before anything that names
+    /// the object (a pointer file) is written. Batching the sync turns thousands of fsyncs into one.
+    /// </param>
+    public string PutFile(string sourcePath, string? expectedOid = null, Action<long>? onBytes = null, bool flushToDisk = true)
     {
         if (expectedOid is not null && Contains(expectedOid))
         {
@@ -43,14 +50,14 @@ public sealed class ObjectStore
         }
 
         using var src = new FileStream(sourcePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        return PutStream(src, expectedOid, $"file '{sourcePath}'", onBytes);
+        return PutStream(src, expectedOid, $"file '{sourcePath}'", onBytes, flushToDisk);
     }
 
     /// <summary>
     /// Writes a stream into the cache via a temp file, verifying <paramref name="expectedOid"/> when given.
     /// A mismatch deletes the temp file and throws <see cref="ExitCode.Corrupted"/>.
     /// </summary>
-    public string PutStream(Stream source, string? expectedOid, string origin, Action<long>? onBytes = null)
+    public string PutStream(Stream source, string? expectedOid, string origin, Action<long>? onBytes = null, bool flushToDisk = true)
     {
         Directory.CreateDirectory(TmpDir);
         var tmp = Path.Combine(TmpDir, "obj-" + Guid.NewGuid().ToString("N") + ".tmp");
@@ -69,7 +76,7 @@ public sealed class ObjectStore
                     onBytes?.Invoke(read);
                 }
 
-                dst.Flush(flushToDisk: true);
+                dst.Flush(flushToDisk);
                 oid = hasher.Finish();
             }
 
@@ -94,7 +101,7 @@ public sealed class ObjectStore
     /// <summary>Stores bytes (e.g. a manifest) under their oid plus <paramref name="suffix"/>.</summary>
     public string PutBytes(ReadOnlySpan<byte> bytes, string suffix = "")
     {
-        var oid = Blake3Hasher.Hash(bytes) + suffix;
+        var oid = Blake3Hasher.HashMetadata(bytes) + suffix;
         if (Contains(oid))
         {
             return oid;
@@ -132,7 +139,7 @@ public sealed class ObjectStore
         }
 
         var bytes = File.ReadAllBytes(path);
-        if (Blake3Hasher.Hash(bytes) != Oid.Digest(oid))
+        if (Blake3Hasher.HashMetadata(bytes) != Oid.Digest(oid))
         {
             throw Corrupt(oid);
         }
@@ -199,6 +206,29 @@ public sealed class ObjectStore
         finally
         {
             AtomicFile.TryDelete(tmp);
+        }
+    }
+
+    /// <summary>
+    /// Flushes the file system holding the cache to disk (one <c>syncfs</c> on Linux), after objects were written
+    /// with <c>flushToDisk: false</c>. Elsewhere it fsyncs <paramref name="anyObjectOid"/> only.
+    /// </summary>
+    public void SyncToDisk(string anyObjectOid)
+    {
+        var path = PathOf(anyObjectOid);
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read);
+        if (OperatingSystem.IsLinux())
+        {
+            Data.FileStat.Native.SyncFs(handle);
+        }
+        else
+        {
+            RandomAccess.FlushToDisk(handle);
         }
     }
 

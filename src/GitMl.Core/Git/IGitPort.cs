@@ -47,6 +47,9 @@ public interface IGitPort : IDisposable
     /// <summary>True when the path (relative, '/') is in Git's index (tracked by Git itself).</summary>
     bool IsTrackedByGit(string relPath);
 
+    /// <summary>Paths in Git's index equal to <paramref name="relPath"/> or below it as a folder (at most <paramref name="max"/>).</summary>
+    IReadOnlyList<string> TrackedByGitUnder(string relPath, int max);
+
     /// <summary>Commit metadata.</summary>
     GitCommitInfo GetCommit(string sha);
 

@@ -80,6 +80,25 @@ internal sealed class LibGit2Port : IGitPort
 
     public bool IsTrackedByGit(string relPath) => _repo.Index[relPath] is not null;
 
+    public IReadOnlyList<string> TrackedByGitUnder(string relPath, int max)
+    {
+        var prefix = relPath + "/";
+        var result = new List<string>();
+        foreach (var entry in _repo.Index)
+        {
+            if (entry.Path == relPath || entry.Path.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                result.Add(entry.Path);
+                if (result.Count >= max)
+                {
+                    break;
+                }
+            }
+        }
+
+        return result;
+    }
+
     public GitCommitInfo GetCommit(string sha) => ToInfo(_repo.Lookup<Commit>(sha)
         ?? throw new GitMlException($"commit {sha} not found", null, ExitCode.NotFound));
 

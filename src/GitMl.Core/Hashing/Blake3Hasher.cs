@@ -34,6 +34,12 @@ public static class Blake3Hasher
         return ToHex(hash.AsSpan());
     }
 
+    /// <summary>
+    /// Hashes small metadata (manifest bytes) without touching the counters, so <see cref="BytesHashed"/> measures
+    /// data bytes only and a no-op command can be shown to read none.
+    /// </summary>
+    public static string HashMetadata(ReadOnlySpan<byte> data) => ToHex(Blake3.Hasher.Hash(data).AsSpan());
+
     /// <summary>Hashes a file's contents. <paramref name="onBytes"/> is called with each chunk's length (progress).</summary>
     public static string HashFile(string path, Action<long>? onBytes = null)
     {

@@ -62,9 +62,29 @@ public sealed class DirectoryManifest
     /// <summary>Ordinal comparison of the UTF-8 encodings (equals ordinal UTF-16 except for surrogate pairs).</summary>
     public static int CompareUtf8(string a, string b)
     {
-        var ab = Encoding.UTF8.GetBytes(a);
-        var bb = Encoding.UTF8.GetBytes(b);
-        return ab.AsSpan().SequenceCompareTo(bb);
+        // Without allocating: UTF-16 code-unit order equals UTF-8 byte order except where a surrogate (a code point
+        // above U+FFFF) meets a unit in U+E000..U+FFFF; there the surrogate sorts last, as its UTF-8 form does.
+        var n = Math.Min(a.Length, b.Length);
+        for (var i = 0; i < n; i++)
+        {
+            var x = a[i];
+            var y = b[i];
+            if (x == y)
+            {
+                continue;
+            }
+
+            var xs = char.IsSurrogate(x);
+            var ys = char.IsSurrogate(y);
+            if (xs == ys)
+            {
+                return x < y ? -1 : 1;
+            }
+
+            return xs ? 1 : -1;
+        }
+
+        return a.Length.CompareTo(b.Length);
     }
 
     /// <summary>The canonical bytes of this manifest.</summary>
@@ -95,7 +115,7 @@ public sealed class DirectoryManifest
     }
 
     /// <summary>The manifest's oid: BLAKE3 of its canonical bytes, plus <c>.dir</c>.</summary>
-    public string ComputeOid() => Blake3Hasher.Hash(ToBytes()) + Oid.DirSuffix;
+    public string ComputeOid() => Blake3Hasher.HashMetadata(ToBytes()) + Oid.DirSuffix;
 
     /// <summary>Parses manifest bytes; every path and oid is validated (manifests come from remotes too).</summary>
     public static DirectoryManifest Parse(ReadOnlySpan<byte> bytes, string where)

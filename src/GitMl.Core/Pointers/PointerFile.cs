@@ -21,6 +21,9 @@ public sealed record PointerOut
     /// <summary>Number of files, for directories.</summary>
     public int? NFiles { get; init; }
 
+    /// <summary>True when a tracked file has an executable bit (written as <c>isexec: true</c>; files only).</summary>
+    public bool IsExec { get; init; }
+
     /// <summary>True when the tracked path is a directory.</summary>
     public bool IsDirectory => Hashing.Oid.IsDir(Oid);
 
@@ -109,6 +112,7 @@ public sealed class PointerFile
         string? path = null, oid = null, hash = null;
         long size = 0;
         int? nfiles = null;
+        var isExec = false;
         var extra = new List<KeyValuePair<string, YamlNode>>();
         foreach (var (k, v) in map.Children)
         {
@@ -140,6 +144,9 @@ public sealed class PointerFile
 
                     nfiles = n;
                     break;
+                case "isexec":
+                    isExec = value is "true" or "True" or "TRUE";
+                    break;
                 default:
                     extra.Add(new(key, v));
                     break;
@@ -156,7 +163,7 @@ public sealed class PointerFile
 
         SafePath.RequireSafeRelative(path, where);
         Oid.Require(oid, where);
-        return new PointerOut { Path = path!, Oid = oid!, Size = size, NFiles = nfiles, Extra = extra };
+        return new PointerOut { Path = path!, Oid = oid!, Size = size, NFiles = nfiles, IsExec = isExec, Extra = extra };
     }
 
     /// <summary>Serializes to YAML in the design's key order, keeping unknown keys.</summary>
@@ -193,6 +200,11 @@ public sealed class PointerFile
         }
 
         m.Add("hash", Oid.HashName);
+        if (o.IsExec)
+        {
+            m.Add("isexec", "true");
+        }
+
         foreach (var (k, v) in o.Extra)
         {
             m.Add(k, v);
