@@ -1,0 +1,354 @@
+using System.Globalization;
+using System.Net.Sockets;
+using GitMl.Core.Cache;
+using GitMl.Core.Hashing;
+using Minio;
+using Minio.DataModel.Args;
+using Minio.Exceptions;
+
+namespace GitMl.Core.Remotes;
+
+/// <summary>
+/// A remote in an S3-compatible bucket through the Minio SDK (path-style addressing, SigV4). Transient network
+/// failures are retried a bounded number of times, then reported naming the endpoint's host and port; S3 answers
+/// (missing bucket, rejected credentials) are reported at once. Uploads are single PUTs or multipart uploads, both of
+/// which S3 makes visible only when complete.
+/// </summary>
+public sealed class S3RemoteStorage : IRemoteStorage
+{
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(800)];
+    private readonly RemoteSettings _settings;
+    private readonly IMinioClient _client;
+    private readonly string _bucket;
+    private readonly string _keyPrefix;
+
+    /// <summary>Creates a client for an S3 remote.</summary>
+    public S3RemoteStorage(RemoteSettings settings)
+    {
+        _settings = settings;
+        _bucket = settings.Bucket!;
+        _keyPrefix = settings.Prefix.Length > 0 ? settings.Prefix + "/" : string.Empty;
+        var endpoint = settings.Endpoint ?? new Uri("https://s3." + settings.Region + ".amazonaws.com");
+        var client = new MinioClient()
+            .WithEndpoint(endpoint.Host, endpoint.Port)
+            .WithSSL(endpoint.Scheme == "https")
+            .WithRegion(settings.Region)
+            .WithTimeout(60_000);
+        if (settings.Credentials is { } c)
+        {
+            client = client.WithCredentials(c.AccessKeyId, c.SecretAccessKey);
+            if (c.SessionToken is not null)
+            {
+                client = client.WithSessionToken(c.SessionToken);
+            }
+        }
+
+        _client = client.Build();
+        Description = settings.Describe();
+    }
+
+    /// <inheritdoc />
+    public string Description { get; }
+
+    /// <summary>The S3 key of an object.</summary>
+    public string KeyOf(string oid) => _keyPrefix + Oid.StoragePath(oid);
+
+    /// <inheritdoc />
+    public Task EnsureReadyAsync(CancellationToken ct) => RunAsync(async token =>
+    {
+        // One list request proves reachability, the bucket and the credentials together.
+        var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(_keyPrefix + "b3/").WithRecursive(false);
+        await foreach (var _ in _client.ListObjectsEnumAsync(args, token))
+        {
+            break;
+        }
+
+        return true;
+    }, null, ct);
+
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string oid, CancellationToken ct) => RunAsync(async token =>
+    {
+        try
+        {
+            await _client.StatObjectAsync(new StatObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)), token);
+            return true;
+        }
+        catch (ObjectNotFoundException)
+        {
+            return false;
+        }
+    }, oid, ct);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RemoteObject>> ListPrefixAsync(string prefix, CancellationToken ct) => ListAsync("b3/" + prefix + "/", ct);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RemoteObject>> ListAllAsync(CancellationToken ct) => ListAsync("b3/", ct);
+
+    /// <inheritdoc />
+    public Task UploadAsync(string oid, string localPath, Action<long>? onBytes, CancellationToken ct) => RunAsync(async token =>
+    {
+        var sent = 0L;
+        string actual;
+        using (var hasher = Blake3Hasher.CreateIncremental())
+        {
+            await using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            {
+                var hashing = new HashingReadStream(file, hasher, n =>
+                {
+                    sent += n;
+                    onBytes?.Invoke(n);
+                });
+                var args = new PutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid))
+                    .WithStreamData(hashing).WithObjectSize(file.Length).WithContentType("application/octet-stream");
+                try
+                {
+                    await _client.PutObjectAsync(args, token);
+                }
+                catch
+                {
+                    // A retried attempt re-sends the whole object: take back the bytes this attempt reported.
+                    onBytes?.Invoke(-sent);
+                    throw;
+                }
+            }
+
+            actual = hasher.Finish();
+        }
+
+        if (actual != Oid.Digest(oid))
+        {
+            // The cache copy was bad: take the upload back so the remote never keeps wrong bytes under this name.
+            await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)), token);
+            throw ObjectStore.Corrupt(oid);
+        }
+
+        return true;
+    }, oid, ct);
+
+    /// <inheritdoc />
+    public Task DownloadAsync(string oid, Action<Stream> consume, CancellationToken ct) => RunAsync(async token =>
+    {
+        Exception? consumerFailure = null;
+        var args = new GetObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithCallbackStream(stream =>
+        {
+            try
+            {
+                consume(stream);
+            }
+            catch (Exception ex) when (ex is GitMlException || IsLocalIoFailure(ex))
+            {
+                consumerFailure = ex;
+            }
+        });
+        try
+        {
+            await _client.GetObjectAsync(args, token);
+        }
+        catch (ObjectNotFoundException)
+        {
+            throw RemoteErrors.MissingObject(oid, Description);
+        }
+
+        if (consumerFailure is not null)
+        {
+            throw new ConsumerException(consumerFailure);
+        }
+
+        return true;
+    }, oid, ct);
+
+    /// <inheritdoc />
+    public Task DeleteAsync(string oid, CancellationToken ct) => RunAsync(async token =>
+    {
+        await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)), token);
+        return true;
+    }, oid, ct);
+
+    /// <inheritdoc />
+    public void Dispose() => _client.Dispose();
+
+    private Task<IReadOnlyList<RemoteObject>> ListAsync(string relPrefix, CancellationToken ct) => RunAsync<IReadOnlyList<RemoteObject>>(async token =>
+    {
+        var result = new List<RemoteObject>();
+        var fullPrefix = _keyPrefix + relPrefix;
+        var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(fullPrefix).WithRecursive(true);
+        await foreach (var item in _client.ListObjectsEnumAsync(args, token))
+        {
+            if (item.IsDir || !item.Key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var parts = item.Key[(_keyPrefix.Length + 3)..].Split('/');
+            if (parts.Length == 2 && parts[0].Length == 2 && Oid.IsValid(parts[0] + parts[1]))
+            {
+                result.Add(new RemoteObject(parts[0] + parts[1], (long)item.Size));
+            }
+        }
+
+        return result;
+    }, null, ct);
+
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> op, string? oid, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await op(ct);
+            }
+            catch (ConsumerException c)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(c.InnerException!).Throw();
+                throw;
+            }
+            catch (GitMlException)
+            {
+                throw;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (IsTransient(ex) && attempt < RetryDelays.Length)
+            {
+                await Task.Delay(RetryDelays[attempt], ct);
+            }
+            catch (Exception ex)
+            {
+                throw Map(ex, oid, attempt + 1);
+            }
+        }
+    }
+
+    private GitMlException Map(Exception ex, string? oid, int attempts)
+    {
+        var where = _settings.HostPort;
+        var text = ex.Message + " " + (ex.InnerException?.Message ?? string.Empty);
+        switch (ex)
+        {
+            case BucketNotFoundException:
+                return new GitMlException(
+                    $"bucket '{_bucket}' does not exist on {where} (remote {Description})",
+                    $"create it (e.g. 'aws s3 mb s3://{_bucket}' with --endpoint-url), or fix the remote's url",
+                    ExitCode.Remote, ex);
+            case AuthorizationException or AccessDeniedException or ForbiddenException:
+                return CredentialsRejected(ex);
+            case ErrorResponseException er when er.Response?.Code is "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied"
+                or "InvalidToken" or "ExpiredToken" or "InvalidSecurity":
+                return CredentialsRejected(ex);
+            case ErrorResponseException er when er.Response?.Code is "NoSuchBucket":
+                return Map(new BucketNotFoundException(_bucket, er.Message), oid, attempts);
+        }
+
+        if (text.Contains("InvalidAccessKeyId", StringComparison.Ordinal) || text.Contains("SignatureDoesNotMatch", StringComparison.Ordinal)
+            || text.Contains("Access Denied", StringComparison.OrdinalIgnoreCase) || text.Contains("403", StringComparison.Ordinal))
+        {
+            return CredentialsRejected(ex);
+        }
+
+        if (IsTransient(ex))
+        {
+            return new GitMlException(
+                $"cannot reach S3 endpoint {where} for remote {Description} after {attempts.ToString(CultureInfo.InvariantCulture)} attempts: {FirstLine(ex)}",
+                "check that the server is running and the remote's endpointurl is right; re-running sends only what is missing",
+                ExitCode.Remote, ex);
+        }
+
+        return new GitMlException(
+            $"S3 request to {where} failed{(oid is null ? string.Empty : " for object " + oid)}: {FirstLine(ex)}",
+            "run again with --verbose for details; re-running sends only what is missing",
+            ExitCode.Remote, ex);
+    }
+
+    private GitMlException CredentialsRejected(Exception ex) => new(
+        $"{_settings.HostPort} rejected the credentials for remote {Description} ({_settings.Credentials?.ToString() ?? "no credentials found"})",
+        $"set valid keys with 'git ml remote modify {_settings.Name} access_key_id ID --local' and secret_access_key, or via AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile",
+        ExitCode.Remote, ex);
+
+    private static string FirstLine(Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null && (inner is ConnectionException or HttpRequestException or AggregateException))
+        {
+            inner = inner.InnerException;
+        }
+
+        var msg = inner.Message;
+        var nl = msg.IndexOfAny(['\r', '\n']);
+        return nl < 0 ? msg : msg[..nl];
+    }
+
+    private static bool IsTransient(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is ConnectionException or HttpRequestException or SocketException or TimeoutException or InternalServerException
+                || (e is IOException && !IsLocalIoFailure(e))
+                || (e is TaskCanceledException))
+            {
+                return true;
+            }
+        }
+
+        return ex is UnexpectedShortReadException;
+    }
+
+    private static bool IsLocalIoFailure(Exception ex) =>
+        ex is IOException io && (io.HResult == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+            || ex is FileNotFoundException or DirectoryNotFoundException);
+
+    /// <summary>Carries an exception thrown by a download's consumer through the retry loop unchanged.</summary>
+    private sealed class ConsumerException(Exception inner) : Exception(inner.Message, inner);
+
+    /// <summary>Hashes the bytes the SDK reads, so an upload is verified without a second pass over the file.</summary>
+    private sealed class HashingReadStream(Stream inner, Blake3Hasher.IncrementalHash hasher, Action<long> onBytes) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            hasher.Update(buffer[..n]);
+            onBytes(n);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            hasher.Update(buffer.Span[..n]);
+            onBytes(n);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
