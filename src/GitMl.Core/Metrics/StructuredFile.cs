@@ -132,6 +132,14 @@ public static class StructuredFile
                 "fix the file (or the code that writes it); metrics and params files are JSON or YAML mappings",
                 ExitCode.InvalidInput);
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this for some unterminated flow collections; it carries no position.
+            throw new GitMlException(
+                $"malformed YAML in {where}: an unterminated '[' or '{{' list or mapping",
+                "fix the file (or the code that writes it); metrics and params files are JSON or YAML mappings",
+                ExitCode.InvalidInput);
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {
