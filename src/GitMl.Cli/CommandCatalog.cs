@@ -22,6 +22,9 @@ internal static class CommandCatalog
         // Pipelines and runs (issue 4)
 
         // Metrics, params and logging (issue 5)
+        yield return MetricsCommand.Create(ctx);
+        yield return ParamsCommand.Create(ctx);
+        yield return LogCommand.Create(ctx);
 
         // Plots and report (issue 6)
 
