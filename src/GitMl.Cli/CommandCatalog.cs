@@ -29,7 +29,10 @@ internal static class CommandCatalog
         // Plots and report (issue 6)
 
         // Model registry (issue 7)
+        yield return ModelCommand.Create(ctx);
+        yield return GetCommand.Create(ctx);
 
         // Serving (issue 8)
+        yield return ServeCommand.Create(ctx);
     }
 }
