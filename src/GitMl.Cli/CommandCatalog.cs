@@ -20,6 +20,8 @@ internal static class CommandCatalog
         // Remotes (issue 3)
 
         // Pipelines and runs (issue 4)
+        yield return StageCommand.Create(ctx);
+        yield return ReproCommand.Create(ctx);
 
         // Metrics, params and logging (issue 5)
         yield return MetricsCommand.Create(ctx);
