@@ -23,6 +23,7 @@ internal static class CommandCatalog
         yield return StageCommand.Create(ctx);
         yield return ReproCommand.Create(ctx);
         yield return RestoreCommand.Create(ctx);
+        yield return ExpCommand.Create(ctx);
 
         // Metrics, params and logging (issue 5)
         yield return MetricsCommand.Create(ctx);
