@@ -51,10 +51,11 @@ public class StateDbTests
     [Fact]
     public void Status_FreshlyWrittenFile_IsRehashedUntilItsMtimeIsSafelyPast()
     {
-        // Given a file added right after it was written (its mtime is within the racy window at save time)
+        // Given a file whose mtime is not safely before the state save (set ahead so a slow machine cannot age it)
         using var repo = TempGitRepo.Create();
         CliRunner.Ok(repo.Root, "init");
         repo.Write("f.txt", "fresh");
+        File.SetLastWriteTimeUtc(repo.PathOf("f.txt"), DateTime.UtcNow.AddSeconds(30));
         CliRunner.Ok(repo.Root, "add", "f.txt");
 
         // When status runs
