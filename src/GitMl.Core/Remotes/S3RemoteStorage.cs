@@ -34,13 +34,14 @@ public sealed class S3RemoteStorage : IRemoteStorage
             .WithSSL(endpoint.Scheme == "https")
             .WithRegion(settings.Region)
             .WithTimeout(60_000);
-        if (settings.Credentials is { } c)
+        var c = settings.Credentials ?? throw new GitMlException(
+            $"no credentials for remote {settings.Describe()}",
+            $"set access_key_id and secret_access_key with 'git ml remote modify {settings.Name} KEY VALUE --local', export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or name a profile ('git ml remote modify {settings.Name} profile NAME')",
+            ExitCode.Remote);
+        client = client.WithCredentials(c.AccessKeyId, c.SecretAccessKey);
+        if (c.SessionToken is not null)
         {
-            client = client.WithCredentials(c.AccessKeyId, c.SecretAccessKey);
-            if (c.SessionToken is not null)
-            {
-                client = client.WithSessionToken(c.SessionToken);
-            }
+            client = client.WithSessionToken(c.SessionToken);
         }
 
         _client = client.Build();
