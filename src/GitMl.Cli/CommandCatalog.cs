@@ -18,6 +18,13 @@ internal static class CommandCatalog
         yield return RemoveCommand.Create(ctx);
 
         // Remotes (issue 3)
+        yield return RemoteCommand.Create(ctx);
+        yield return PushCommand.Create(ctx);
+        yield return FetchCommand.Create(ctx);
+        yield return PullCommand.Create(ctx);
+        yield return StatusCommand.Create(ctx); // TODO(merge): --cloud path; issue 2 owns status
+        yield return GcCommand.Create(ctx);
+        yield return FsckCommand.Create(ctx);
 
         // Pipelines and runs (issue 4)
 
