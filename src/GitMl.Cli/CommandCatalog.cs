@@ -34,6 +34,8 @@ internal static class CommandCatalog
         yield return LogCommand.Create(ctx);
 
         // Plots and report (issue 6)
+        yield return PlotsCommand.Create(ctx);
+        yield return ReportCommand.Create(ctx);
 
         // Model registry (issue 7)
         yield return ModelCommand.Create(ctx);
