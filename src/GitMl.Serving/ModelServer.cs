@@ -72,7 +72,9 @@ public sealed class ModelServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = _options.MaxRequestBytes;
+            // The limit is enforced by the handler, which drains a moderately oversized body so the client reads its 413
+            // instead of a connection reset; Kestrel only stops bodies far beyond it.
+            k.Limits.MaxRequestBodySize = DrainLimit(_options.MaxRequestBytes);
             k.Listen(ParseHost(_options.Host), _options.Port);
         });
         var app = builder.Build();
@@ -360,10 +362,11 @@ public sealed class ModelServer : IAsyncDisposable
             var request = ctx.Request;
             if (request.ContentLength is { } len && len > _options.MaxRequestBytes)
             {
+                await DrainAsync(request, ctx.RequestAborted).ConfigureAwait(false);
                 throw new InferenceException(413, $"request body of {len} bytes is larger than the limit of {_options.MaxRequestBytes} bytes");
             }
 
-            var body = await ReadBodyAsync(request, ctx.RequestAborted).ConfigureAwait(false);
+            var body = await ReadBodyAsync(request, _options.MaxRequestBytes, ctx.RequestAborted).ConfigureAwait(false);
             OipRequest parsed;
             try
             {
@@ -442,7 +445,29 @@ public sealed class ModelServer : IAsyncDisposable
         return model;
     }
 
-    private static async Task<PooledBody> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    private static long DrainLimit(long limit) => Math.Max(limit * 4, limit + (1 << 20));
+
+    private static async Task DrainAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength > (request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize ?? long.MaxValue))
+        {
+            return;
+        }
+
+        var scratch = ArrayPool<byte>.Shared.Rent(16384);
+        try
+        {
+            while (await request.Body.ReadAsync(scratch, ct).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private static async Task<PooledBody> ReadBodyAsync(HttpRequest request, long limit, CancellationToken ct)
     {
         var capacity = request.ContentLength is { } n and > 0 ? (int)n : 4096;
         var buffer = ArrayPool<byte>.Shared.Rent(capacity);
@@ -466,6 +491,11 @@ public sealed class ModelServer : IAsyncDisposable
                 }
 
                 length += read;
+                if (length > limit)
+                {
+                    await DrainAsync(request, ct).ConfigureAwait(false);
+                    throw new InferenceException(413, $"request body is larger than the limit of {limit} bytes");
+                }
             }
         }
         catch
