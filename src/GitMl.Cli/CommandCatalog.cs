@@ -27,6 +27,8 @@ internal static class CommandCatalog
         yield return FsckCommand.Create(ctx);
 
         // Pipelines and runs (issue 4)
+        yield return StageCommand.Create(ctx);
+        yield return ReproCommand.Create(ctx);
 
         // Metrics, params and logging (issue 5)
         yield return MetricsCommand.Create(ctx);
