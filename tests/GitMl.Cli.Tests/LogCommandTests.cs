@@ -78,7 +78,7 @@ public class LogCommandTests
 
         // Then each call appended one line and the total stays well under a few seconds
         Assert.Equal(501, File.ReadAllLines(repo.PathOf("gitml-log/plots/acc.tsv")).Length);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"500 calls took {clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"500 calls took {clock.Elapsed}");
     }
 
     [Fact]
