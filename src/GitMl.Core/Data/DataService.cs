@@ -631,7 +631,15 @@ public sealed class DataService : IDisposable
 
         var oldOut = old?.Outs.FirstOrDefault(o => o.Path == name);
         var newOut = tracked with { Path = name, Extra = oldOut?.Extra ?? [] };
-        var text = new PointerFile([newOut], old?.Extra).ToYaml();
+
+        // A hand-written pointer may list more outs; only this one is replaced.
+        var outs = old?.Outs.Select(o => o.Path == name ? newOut : o).ToList() ?? [];
+        if (oldOut is null)
+        {
+            outs.Add(newOut);
+        }
+
+        var text = new PointerFile(outs, old?.Extra).ToYaml();
         if (!File.Exists(pointerFull) || File.ReadAllText(pointerFull) != text)
         {
             AtomicFile.WriteAllText(pointerFull, text);
@@ -664,6 +672,8 @@ public sealed class DataService : IDisposable
         public HashSet<string> ChangedOuts { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> CheckedParents { get; } = new(StringComparer.Ordinal);
+
+        public List<string> Folders { get; } = [];
 
         public int Unchanged { get; set; }
     }
@@ -699,6 +709,12 @@ public sealed class DataService : IDisposable
         }
 
         var manifest = _repo.Cache.ReadManifest(o.Oid);
+        if (scan.Files is null)
+        {
+            // An empty tracked folder has no file to write; it must still exist afterwards.
+            plan.Folders.Add(scan.FullPath);
+        }
+
         var current = new Dictionary<string, (FileItem Item, string Oid)>(StringComparer.Ordinal);
         if (scan.Stat is not null && scan.Files is null)
         {
@@ -852,6 +868,12 @@ public sealed class DataService : IDisposable
                 DeletePath(full);
                 State.ForgetUnder(key);
             }
+        }
+
+        foreach (var folder in plan.Folders)
+        {
+            SafePath.EnsureInside(_repo.WorkDir, folder, "checkout target");
+            Directory.CreateDirectory(folder);
         }
 
         var changed = plan.ChangedOuts.Order(StringComparer.Ordinal).ToList();
