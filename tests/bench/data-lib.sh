@@ -2,7 +2,7 @@
 # Shared helpers for the data-path benchmarks (sourced). Builds git-ml (Release, ReadyToRun) once into $BENCH/bin.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BENCH="${BENCH_DIR:-/tmp/gitml-bench}"
+BENCH="${BENCH_DIR:-/tmp/gitml-bench-data}"
 mkdir -p "$BENCH"
 for tool in hyperfine b3sum git python3; do
   command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y hyperfine b3sum)" >&2; exit 1; }
@@ -13,6 +13,7 @@ if [[ ! -x "$BENCH/bin/git-ml" || -n "${REBUILD:-}" ]]; then
     -o "$BENCH/bin" --nologo -v quiet >/dev/null
 fi
 GM="$BENCH/bin/git-ml"
+echo "(load average before: $(cut -d" " -f1-3 /proc/loadavg); 2 cores shared with other jobs)"
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@example.invalid
 
 # new_repo DIR: a fresh Git repository with GitMl initialised.
@@ -35,17 +36,18 @@ for i in range(n):
 PY
 }
 
-# mean_of JSON: mean seconds from a hyperfine export.
-mean_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["mean"])' "$1"; }
+# mean_of JSON: "wall,cpu" mean seconds (cpu = user + system) from a hyperfine export.
+mean_of() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"mean\"]},{r[\"user\"]+r[\"system\"]}")' "$1"; }
 
-# report LABEL OURS PEER PEERNAME TARGET: prints one comparison line.
+# report LABEL OURS PEER PEERNAME TARGET: one comparison line (OURS/PEER are "wall,cpu"); the verdict is on wall time.
 report() {
   python3 - "$@" <<'PY'
 import sys
-label, ours, peer, peer_name, target = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], float(sys.argv[5])
-ratio = ours / peer
+label, ours, peer, peer_name, target = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+ow, oc = map(float, ours.split(",")); pw, pc = map(float, peer.split(","))
+ratio = ow / pw
 verdict = "meets" if ratio <= target else "MISSES"
-print(f"{label:<44} git ml {ours*1000:9.1f} ms | {peer_name:<22} {peer*1000:9.1f} ms | ratio {ratio:5.2f}x (target <= {target}x: {verdict})")
+print(f"{label:<42} git ml {ow*1000:8.0f} ms (cpu {oc*1000:7.0f}) | {peer_name:<20} {pw*1000:8.0f} ms (cpu {pc*1000:7.0f}) | wall {ratio:5.2f}x, cpu {oc/pc:5.2f}x (target <= {target}x: {verdict})")
 PY
 }
 
