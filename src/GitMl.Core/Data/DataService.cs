@@ -25,7 +25,7 @@ public sealed class DataService : IDisposable
     private readonly ILogger _logger;
     private StateDb? _state;
     private WorkspaceLinker? _linker;
-    private string? _unsyncedObject;
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _unsynced = [];
 
     /// <summary>Creates the service for <paramref name="repo"/>; <paramref name="progress"/> receives hashing and checkout progress.</summary>
     public DataService(GitMlRepository repo, IProgress<WorkProgress>? progress = null, ILogger<DataService>? logger = null)
@@ -489,7 +489,7 @@ public sealed class DataService : IDisposable
         if (store)
         {
             Linker.MarkVerified(oid);
-            _unsyncedObject = oid;
+            _unsynced.Add(oid);
         }
 
         return oid;
@@ -527,13 +527,30 @@ public sealed class DataService : IDisposable
         return new PointerOut { Path = scan.RepoPath, Oid = manifestOid, Size = manifest.TotalSize, NFiles = manifest.Entries.Count };
     }
 
+    /// <summary>
+    /// Makes the objects written so far durable before anything names them. A few objects are fsynced one by one
+    /// (only our data is flushed); thousands take one <c>syncfs</c>, far cheaper than thousands of fsyncs.
+    /// </summary>
     private void SyncCache()
     {
-        if (_unsyncedObject is { } oid)
+        var oids = _unsynced.Distinct(StringComparer.Ordinal).ToList();
+        _unsynced.Clear();
+        if (oids.Count == 0)
         {
-            _repo.Cache.SyncToDisk(oid);
-            _unsyncedObject = null;
+            return;
         }
+
+        if (oids.Count > 256)
+        {
+            _repo.Cache.SyncToDisk(oids[0]);
+            return;
+        }
+
+        Parallel.ForEach(oids, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, oid =>
+        {
+            using var handle = File.OpenHandle(_repo.Cache.PathOf(oid), FileMode.Open, FileAccess.Read);
+            RandomAccess.FlushToDisk(handle);
+        });
     }
 
     private static List<FileChange> DiffManifest(DirectoryManifest manifest, IReadOnlyList<FileItem> files, string[] oids)
@@ -631,7 +648,15 @@ public sealed class DataService : IDisposable
 
         var oldOut = old?.Outs.FirstOrDefault(o => o.Path == name);
         var newOut = tracked with { Path = name, Extra = oldOut?.Extra ?? [] };
-        var text = new PointerFile([newOut], old?.Extra).ToYaml();
+
+        // A hand-written pointer may list more outs; only this one is replaced.
+        var outs = old?.Outs.Select(o => o.Path == name ? newOut : o).ToList() ?? [];
+        if (oldOut is null)
+        {
+            outs.Add(newOut);
+        }
+
+        var text = new PointerFile(outs, old?.Extra).ToYaml();
         if (!File.Exists(pointerFull) || File.ReadAllText(pointerFull) != text)
         {
             AtomicFile.WriteAllText(pointerFull, text);
@@ -664,6 +689,8 @@ public sealed class DataService : IDisposable
         public HashSet<string> ChangedOuts { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> CheckedParents { get; } = new(StringComparer.Ordinal);
+
+        public List<string> Folders { get; } = [];
 
         public int Unchanged { get; set; }
     }
@@ -699,6 +726,12 @@ public sealed class DataService : IDisposable
         }
 
         var manifest = _repo.Cache.ReadManifest(o.Oid);
+        if (scan.Files is null)
+        {
+            // An empty tracked folder has no file to write; it must still exist afterwards.
+            plan.Folders.Add(scan.FullPath);
+        }
+
         var current = new Dictionary<string, (FileItem Item, string Oid)>(StringComparer.Ordinal);
         if (scan.Stat is not null && scan.Files is null)
         {
@@ -852,6 +885,12 @@ public sealed class DataService : IDisposable
                 DeletePath(full);
                 State.ForgetUnder(key);
             }
+        }
+
+        foreach (var folder in plan.Folders)
+        {
+            SafePath.EnsureInside(_repo.WorkDir, folder, "checkout target");
+            Directory.CreateDirectory(folder);
         }
 
         var changed = plan.ChangedOuts.Order(StringComparer.Ordinal).ToList();
