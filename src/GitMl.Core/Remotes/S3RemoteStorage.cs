@@ -157,7 +157,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
     }, oid, ct);
 
     /// <inheritdoc />
-    public Task DownloadAsync(string oid, Action<Stream> consume, CancellationToken ct) => RunAsync(async token =>
+    public Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct) => RunAsync(async token =>
     {
         // A presigned GET is one request; the SDK's GetObject costs three.
         var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
@@ -166,7 +166,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
         await using var stream = await response.Content.ReadAsStreamAsync(token);
         try
         {
-            consume(stream);
+            await consume(stream, token);
         }
         catch (Exception ex) when (ex is GitMlException || IsLocalIoFailure(ex))
         {

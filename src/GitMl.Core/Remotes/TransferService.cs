@@ -78,7 +78,7 @@ public sealed class TransferService
     public TransferService(ObjectStore cache) => _cache = cache;
 
     /// <summary>Default parallelism: transfers wait on the network, so several per core.</summary>
-    public static int DefaultJobs => Math.Clamp(Environment.ProcessorCount * 4, 4, 32);
+    public static int DefaultJobs => Math.Clamp(Environment.ProcessorCount * 8, 16, 64);
 
     /// <summary>Uploads the objects of <paramref name="outs"/> that the remote lacks.</summary>
     public async Task<TransferResult> PushAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, IProgress<WorkProgress>? progress, CancellationToken ct)
@@ -265,11 +265,11 @@ public sealed class TransferService
         long bytes = 0;
         try
         {
-            await remote.DownloadAsync(oid, stream => _cache.PutStream(stream, oid, "remote " + remote.Description, n =>
+            await remote.DownloadAsync(oid, (stream, token) => _cache.PutStreamAsync(stream, oid, "remote " + remote.Description, n =>
             {
                 bytes += n;
                 counter.AddBytes(n);
-            }), ct);
+            }, token), ct);
             received[oid] = bytes;
             counter.ObjectDone();
         }
