@@ -19,3 +19,12 @@ echo "== git ml init"
 git ml init
 git ml --version
 echo "(the data path commands arrive with issue #2)"
+
+echo "== a directory remote: the quick start's default remote, no server needed"
+remote_dir="$(mktemp -d -t gitml-quickstart-remote-XXXXXX)"
+trap 'chmod -R u+w "$work" "$remote_dir" 2>/dev/null; rm -rf "$work" "$remote_dir"' EXIT
+git ml remote add -d storage "$remote_dir"
+git ml remote list
+git ml push
+git ml status --cloud
+git ml fsck

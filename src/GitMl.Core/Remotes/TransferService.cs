@@ -265,17 +265,31 @@ public sealed class TransferService
         long bytes = 0;
         try
         {
-            await remote.DownloadAsync(oid, (stream, token) => _cache.PutStreamAsync(stream, oid, "remote " + remote.Description, n =>
+            await remote.DownloadAsync(oid, async (stream, token) =>
             {
-                bytes += n;
-                counter.AddBytes(n);
-            }, token), ct);
+                // The backend may retry an attempt that broke off: count only the bytes of the attempt that completed.
+                long attempt = 0;
+                try
+                {
+                    await _cache.PutStreamAsync(stream, oid, "remote " + remote.Description, n =>
+                    {
+                        attempt += n;
+                        counter.AddBytes(n);
+                    }, token);
+                }
+                catch
+                {
+                    counter.AddBytes(-attempt);
+                    throw;
+                }
+
+                bytes = attempt;
+            }, ct);
             received[oid] = bytes;
             counter.ObjectDone();
         }
         catch (GitMlException ex) when (ex.ExitCode is ExitCode.Corrupted or ExitCode.NotFound)
         {
-            counter.AddBytes(-bytes);
             lock (result)
             {
                 if (ex.ExitCode == ExitCode.Corrupted)
