@@ -56,3 +56,28 @@ fi
 echo "== and forward again to the pointers at HEAD"
 git ml checkout
 git ml status
+
+echo "== a directory remote: the quick start's default remote, no server needed"
+remote_dir="$(mktemp -d -t gitml-quickstart-remote-XXXXXX)"
+trap 'chmod -R u+w "$work" "$work-teammate" "$remote_dir" 2>/dev/null; rm -rf "$work" "$work-teammate" "$remote_dir"' EXIT
+git ml remote add -d storage "$remote_dir"
+git ml remote list
+git ml push
+git ml status --cloud
+git ml fsck
+git add .gitml/config && git commit -qm "remote: storage"
+
+echo "== a teammate: git clone, then git ml pull gets the same bytes"
+git clone -q "$work" "$work-teammate"
+(
+  cd "$work-teammate"
+  git ml pull
+  fingerprint > "$work/teammate.sha256"
+)
+(cd "$work" && fingerprint > "$work/head.sha256")
+if diff -u "$work/head.sha256" "$work/teammate.sha256"; then
+  echo "OK: the clone's data matches byte for byte"
+else
+  echo "FAILED: the clone's data differs" >&2
+  exit 1
+fi
