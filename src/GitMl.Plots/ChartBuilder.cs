@@ -188,7 +188,7 @@ public sealed class ChartBuilder
         plot.Title(title);
         plot.XLabel("metric");
         plot.YLabel("value");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 
@@ -228,6 +228,6 @@ public sealed class ChartBuilder
         plot.Title(title);
         plot.XLabel(def.XLabel ?? x);
         plot.YLabel(y);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
     }
 }
