@@ -59,7 +59,7 @@ public sealed class ChartBuilder
             }
         }
 
-        Decorate(plot, title, revs[^1].Plot, revs[^1].Plot.X ?? "step", revs[^1].Plot.YLabel ?? string.Join(", ", revs.SelectMany(r => StepSeries.YColumns(r.Plot, r.Table)).Distinct()));
+        Decorate(plot, title, revs[^1].Plot, revs[^1].Plot.X ?? "step", revs[^1].Plot.YLabel ?? string.Join(", ", revs.SelectMany(r => StepSeries.YColumns(r.Plot, r.Table).Select(c => SeriesName(r.Plot, c))).Distinct()));
         return plot;
     }
 
