@@ -81,3 +81,34 @@ else
   echo "FAILED: the clone's data differs" >&2
   exit 1
 fi
+
+echo "== metrics, params and plots (issues #5, #6): two training runs logged with 'git ml log'"
+cat > gitml.yaml <<'YAML'
+metrics:                      # how to judge a change (verdicts, --fail-on-regression)
+  acc: {better: higher, tolerance: 0.005}
+  loss: {better: lower, relative_tolerance: 0.02}
+YAML
+train() {   # a stand-in training loop: any script can call 'git ml log'
+  git ml log start
+  local lr="$1" decay="$2"
+  git ml log param train.lr "$lr"
+  git ml log param train.epochs 8
+  for epoch in 0 1 2 3 4 5 6 7; do
+    git ml log metric loss "$(awk -v e="$epoch" -v d="$decay" 'BEGIN { printf "%.4f", 1.2 * exp(-d * (e + 1)) + 0.05 }')"
+    git ml log metric acc "$(awk -v e="$epoch" -v d="$decay" 'BEGIN { printf "%.4f", 0.95 - 0.5 * exp(-d * (e + 1)) }')"
+    git ml log step >/dev/null
+  done
+}
+train 0.01 0.35
+git add gitml.yaml gitml-log && git commit -qm "run 1: lr 0.01"
+train 0.03 0.6
+echo "-- git ml params diff"
+git ml params diff
+echo "-- git ml metrics diff --steps"
+git ml metrics diff --steps
+git ml report HEAD workspace -o report/report.md --images-dir report/images
+git ml plots diff HEAD workspace -o plots
+echo "-- report/report.md (first lines)"
+head -n 4 report/report.md
+ls report/images plots
+if [ -n "${QUICKSTART_KEEP_IMAGES:-}" ]; then cp report/images/*.png "$QUICKSTART_KEEP_IMAGES"/; fi

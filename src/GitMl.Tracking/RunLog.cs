@@ -85,6 +85,17 @@ public sealed class RunLog : IDisposable
         action(log);
     }
 
+    /// <summary>
+    /// Starts a fresh run in <paramref name="directory"/> under the same lock as <see cref="Update"/>: removes earlier
+    /// metrics, params and step series so the next calls begin at step 0.
+    /// </summary>
+    public static void StartFresh(string directory, TimeSpan? timeout = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        using var lockFile = AcquireLock(Path.Combine(directory, ".lock"), timeout ?? TimeSpan.FromSeconds(30));
+        Open(directory, resume: false).Dispose();
+    }
+
     /// <summary>The folder GitMl uses by default for a start folder: <c>gitml-log</c> at its Git work tree root.</summary>
     public static string DefaultDirectory(string startDir) => Path.Combine(FindWorkTreeRoot(startDir), DefaultDirectoryName);
 

@@ -41,6 +41,25 @@ public class LogCommandTests
         Assert.Contains("gitml-log/params.yaml  train.lr  0.01  0.02", CliRunner.Ok(repo.Root, "params", "diff"));
     }
 
+    [Fact]
+    public void LogStart_AfterARun_StartsAtStepZeroWithEmptySeries()
+    {
+        // Given a run that logged two steps
+        using var repo = TempGitRepo.Create();
+        CliRunner.Ok(repo.Root, "log", "metric", "loss", "1");
+        CliRunner.Ok(repo.Root, "log", "step");
+        CliRunner.Ok(repo.Root, "log", "metric", "loss", "0.5");
+
+        // When a new run starts and logs once
+        CliRunner.Ok(repo.Root, "log", "start");
+        CliRunner.Ok(repo.Root, "log", "metric", "loss", "0.9");
+
+        // Then the series holds only the new run, at step 0
+        var lines = File.ReadAllLines(repo.PathOf("gitml-log/plots/loss.tsv"));
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith("0\t0.9\t", lines[1]);
+    }
+
     [Theory]
     [InlineData("abc")]
     [InlineData("nan")]
