@@ -18,8 +18,17 @@ internal static class CommandCatalog
         yield return RemoveCommand.Create(ctx);
 
         // Remotes (issue 3)
+        yield return RemoteCommand.Create(ctx);
+        yield return PushCommand.Create(ctx);
+        yield return FetchCommand.Create(ctx);
+        yield return PullCommand.Create(ctx);
+        yield return StatusCommand.Create(ctx); // TODO(merge): --cloud path; issue 2 owns status
+        yield return GcCommand.Create(ctx);
+        yield return FsckCommand.Create(ctx);
 
         // Pipelines and runs (issue 4)
+        yield return StageCommand.Create(ctx);
+        yield return ReproCommand.Create(ctx);
 
         // Metrics, params and logging (issue 5)
         yield return MetricsCommand.Create(ctx);
@@ -27,6 +36,8 @@ internal static class CommandCatalog
         yield return LogCommand.Create(ctx);
 
         // Plots and report (issue 6)
+        yield return PlotsCommand.Create(ctx);
+        yield return ReportCommand.Create(ctx);
 
         // Model registry (issue 7)
         yield return ModelCommand.Create(ctx);

@@ -168,9 +168,10 @@ public sealed class DataService : IDisposable
             results.Add(WritePointer(paths[i], tracked[i]));
         }
 
-        if (Linker.Preferred != LinkType.Copy)
+        if (Linker.WantsLinks)
         {
-            // With links configured, replace the just-added workspace copies by links so the bytes exist once.
+            // With links configured, replace the just-added workspace files by links so the bytes exist once; where no
+            // link type works the file is simply kept (never copied over itself).
             var plan = new Plan();
             for (var i = 0; i < paths.Count; i++)
             {
@@ -667,7 +668,7 @@ public sealed class DataService : IDisposable
         public int Unchanged { get; set; }
     }
 
-    private readonly record struct WriteOp(string OutPath, string Key, string Full, string Oid, long Size, bool IsExec);
+    private readonly record struct WriteOp(string OutPath, string Key, string Full, string Oid, long Size, bool IsExec, bool Relink = false);
 
     private void PlanOut(string repoPath, PointerOut o, bool force, bool relink, Plan plan)
     {
@@ -681,13 +682,16 @@ public sealed class DataService : IDisposable
             else if (scan.Stat is not null)
             {
                 var cur = ComputeOids([FileItemOf(scan)], store: false, "checking")[0];
-                if (cur == o.Oid && scan.Stat.Value.IsExecutable == o.IsExec && !relink)
+                var same = cur == o.Oid && scan.Stat.Value.IsExecutable == o.IsExec;
+                if (same && !relink)
                 {
                     plan.Unchanged++;
                     return;
                 }
 
                 CheckOverwrite(repoPath, cur, o.Oid, force, plan);
+                AddWrite(plan, new WriteOp(repoPath, repoPath, scan.FullPath, o.Oid, o.Size, o.IsExec, same));
+                return;
             }
 
             AddWrite(plan, new WriteOp(repoPath, repoPath, scan.FullPath, o.Oid, o.Size, o.IsExec));
@@ -717,13 +721,19 @@ public sealed class DataService : IDisposable
             var full = Path.Combine(scan.FullPath, e.RelPath.Replace('/', Path.DirectorySeparatorChar));
             if (current.Remove(e.RelPath, out var cur))
             {
-                if (cur.Oid == e.Oid && cur.Item.Stat.IsExecutable == e.IsExec && !relink)
+                var same = cur.Oid == e.Oid && cur.Item.Stat.IsExecutable == e.IsExec;
+                if (same && !relink)
                 {
                     plan.Unchanged++;
                     continue;
                 }
 
                 CheckOverwrite(key, cur.Oid, e.Oid, force, plan);
+                if (same)
+                {
+                    AddWrite(plan, new WriteOp(repoPath, key, full, e.Oid, e.Size, e.IsExec, Relink: true));
+                    continue;
+                }
             }
 
             AddWrite(plan, new WriteOp(repoPath, key, full, e.Oid, e.Size, e.IsExec));
@@ -791,6 +801,7 @@ public sealed class DataService : IDisposable
         }
 
         var linkCounts = new Dictionary<LinkType, int>();
+        var written = 0;
         if (plan.Writes.Count > 0)
         {
             var tmpDir = Path.Combine(_repo.TmpDir, "checkout-" + Guid.NewGuid().ToString("N")[..12]);
@@ -807,6 +818,13 @@ public sealed class DataService : IDisposable
                 for (var i = 0; i < plan.Writes.Count; i++)
                 {
                     var w = plan.Writes[i];
+                    if (types[i] is not { } type)
+                    {
+                        // A relink with no link type available: the workspace file already has the right bytes.
+                        continue;
+                    }
+
+                    written++;
                     Directory.CreateDirectory(Path.GetDirectoryName(w.Full)!);
                     if (Directory.Exists(w.Full) && new DirectoryInfo(w.Full).LinkTarget is null)
                     {
@@ -819,7 +837,7 @@ public sealed class DataService : IDisposable
                         State.Record(w.Key, st, w.Oid);
                     }
 
-                    linkCounts[types[i]] = linkCounts.GetValueOrDefault(types[i]) + 1;
+                    linkCounts[type] = linkCounts.GetValueOrDefault(type) + 1;
                 }
             }
             finally
@@ -837,7 +855,7 @@ public sealed class DataService : IDisposable
         }
 
         var changed = plan.ChangedOuts.Order(StringComparer.Ordinal).ToList();
-        return new CheckoutResult(outCount, plan.Writes.Count, plan.Deletes.Count, plan.Unchanged, changed, linkCounts);
+        return new CheckoutResult(outCount, written, plan.Deletes.Count, plan.Unchanged, changed, linkCounts);
     }
 
     private static GitMlException ObjectStore_Missing(WriteOp w) => new(
@@ -845,9 +863,9 @@ public sealed class DataService : IDisposable
         "run 'git ml pull' (or 'git ml fetch') to download it from the remote; nothing was changed",
         ExitCode.NotFound);
 
-    private LinkType[] PrepareWrites(List<WriteOp> writes, string tmpDir)
+    private LinkType?[] PrepareWrites(List<WriteOp> writes, string tmpDir)
     {
-        var types = new LinkType[writes.Count];
+        var types = new LinkType?[writes.Count];
         long bytesTotal = writes.Sum(w => w.Size);
         long bytesDone = 0;
         long filesDone = 0;
@@ -860,11 +878,11 @@ public sealed class DataService : IDisposable
         Parallel.For(0, writes.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var w = writes[i];
-            types[i] = Linker.Create(w.Oid, Path.Combine(tmpDir, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), w.IsExec, onBytes);
+            types[i] = Linker.Create(w.Oid, Path.Combine(tmpDir, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), w.IsExec, onBytes, allowCopy: !w.Relink);
             var files = Interlocked.Increment(ref filesDone);
             if (progress is not null)
             {
-                var bytes = types[i] == LinkType.Copy ? Interlocked.Read(ref bytesDone) : Interlocked.Add(ref bytesDone, w.Size);
+                var bytes = types[i] is LinkType.Copy ? Interlocked.Read(ref bytesDone) : Interlocked.Add(ref bytesDone, w.Size);
                 progress.Report(new WorkProgress("checkout", files, writes.Count, bytes, bytesTotal));
             }
         });

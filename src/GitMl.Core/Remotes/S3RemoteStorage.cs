@@ -16,7 +16,22 @@ namespace GitMl.Core.Remotes;
 /// </summary>
 public sealed class S3RemoteStorage : IRemoteStorage
 {
+    /// <summary>Objects up to this size go up in one presigned PUT; larger ones use the SDK's multipart upload.</summary>
+    public const long SinglePutLimit = 1L << 30;
+
+    private const int PresignExpirySeconds = 3600;
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(800)];
+
+    // One pooled client for the process: connections are reused across objects and parallel lanes.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        MaxConnectionsPerServer = 256,
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
     private readonly RemoteSettings _settings;
     private readonly IMinioClient _client;
     private readonly string _bucket;
@@ -34,13 +49,14 @@ public sealed class S3RemoteStorage : IRemoteStorage
             .WithSSL(endpoint.Scheme == "https")
             .WithRegion(settings.Region)
             .WithTimeout(60_000);
-        if (settings.Credentials is { } c)
+        var c = settings.Credentials ?? throw new GitMlException(
+            $"no credentials for remote {settings.Describe()}",
+            $"set access_key_id and secret_access_key with 'git ml remote modify {settings.Name} KEY VALUE --local', export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or name a profile ('git ml remote modify {settings.Name} profile NAME')",
+            ExitCode.Remote);
+        client = client.WithCredentials(c.AccessKeyId, c.SecretAccessKey);
+        if (c.SessionToken is not null)
         {
-            client = client.WithCredentials(c.AccessKeyId, c.SecretAccessKey);
-            if (c.SessionToken is not null)
-            {
-                client = client.WithSessionToken(c.SessionToken);
-            }
+            client = client.WithSessionToken(c.SessionToken);
         }
 
         _client = client.Build();
@@ -93,18 +109,31 @@ public sealed class S3RemoteStorage : IRemoteStorage
         string actual;
         using (var hasher = Blake3Hasher.CreateIncremental())
         {
-            await using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            await using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
             {
                 var hashing = new HashingReadStream(file, hasher, n =>
                 {
                     sent += n;
                     onBytes?.Invoke(n);
                 });
-                var args = new PutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid))
-                    .WithStreamData(hashing).WithObjectSize(file.Length).WithContentType("application/octet-stream");
                 try
                 {
-                    await _client.PutObjectAsync(args, token);
+                    if (file.Length <= SinglePutLimit)
+                    {
+                        // One presigned PUT is one request; the SDK's own path adds round trips per object.
+                        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
+                        using var content = new StreamContent(hashing, 1 << 20);
+                        content.Headers.ContentLength = file.Length;
+                        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+                        using var response = await Http.PutAsync(url, content, token);
+                        await EnsureSuccessAsync(response, oid, token);
+                    }
+                    else
+                    {
+                        var args = new PutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid))
+                            .WithStreamData(hashing).WithObjectSize(file.Length).WithContentType("application/octet-stream");
+                        await _client.PutObjectAsync(args, token);
+                    }
                 }
                 catch
                 {
@@ -130,30 +159,18 @@ public sealed class S3RemoteStorage : IRemoteStorage
     /// <inheritdoc />
     public Task DownloadAsync(string oid, Action<Stream> consume, CancellationToken ct) => RunAsync(async token =>
     {
-        Exception? consumerFailure = null;
-        var args = new GetObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithCallbackStream(stream =>
-        {
-            try
-            {
-                consume(stream);
-            }
-            catch (Exception ex) when (ex is GitMlException || IsLocalIoFailure(ex))
-            {
-                consumerFailure = ex;
-            }
-        });
+        // A presigned GET is one request; the SDK's GetObject costs three.
+        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
+        using var response = await Http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, token);
+        await EnsureSuccessAsync(response, oid, token);
+        await using var stream = await response.Content.ReadAsStreamAsync(token);
         try
         {
-            await _client.GetObjectAsync(args, token);
+            consume(stream);
         }
-        catch (ObjectNotFoundException)
+        catch (Exception ex) when (ex is GitMlException || IsLocalIoFailure(ex))
         {
-            throw RemoteErrors.MissingObject(oid, Description);
-        }
-
-        if (consumerFailure is not null)
-        {
-            throw new ConsumerException(consumerFailure);
+            throw new ConsumerException(ex);
         }
 
         return true;
@@ -221,6 +238,36 @@ public sealed class S3RemoteStorage : IRemoteStorage
                 throw Map(ex, oid, attempt + 1);
             }
         }
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string oid, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var body = await response.Content.ReadAsStringAsync(ct);
+        var code = System.Text.RegularExpressions.Regex.Match(body, "<Code>([^<]*)</Code>").Groups[1].Value;
+        var status = (int)response.StatusCode;
+        if (code == "NoSuchKey" || (status == 404 && code.Length == 0))
+        {
+            throw RemoteErrors.MissingObject(oid, Description);
+        }
+
+        if (code == "NoSuchBucket")
+        {
+            throw new BucketNotFoundException(_bucket, body);
+        }
+
+        if (status is 401 or 403 || code is "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied")
+        {
+            throw new AccessDeniedException(code.Length > 0 ? code : "HTTP " + status);
+        }
+
+        // 5xx and throttling are worth another attempt; other answers are final.
+        var ex = new HttpRequestException($"HTTP {status} {code}".Trim(), null, response.StatusCode);
+        throw status >= 500 || status == 429 ? ex : new InvalidOperationException(ex.Message);
     }
 
     private GitMlException Map(Exception ex, string? oid, int attempts)

@@ -206,12 +206,24 @@ public sealed class TransferService
         var first = await remote.ListPrefixAsync(prefixes[0], ct);
         AddListed(first, byPrefix[prefixes[0]], present);
         var rest = prefixes.Skip(1).ToList();
-        var pagesPerPrefix = Math.Max(1, (first.Count + ListPageSize - 1) / ListPageSize);
         var remaining = rest.SelectMany(p => byPrefix[p]).ToList();
-        if ((long)rest.Count * pagesPerPrefix > remaining.Count)
+
+        // Oids are uniform over the 256 prefixes, so one prefix's count estimates the whole remote's size.
+        var pagesPerPrefix = Math.Max(1, (first.Count + ListPageSize - 1) / ListPageSize);
+        var perPrefixRequests = (long)rest.Count * pagesPerPrefix;
+        var fullListRequests = Math.Max(1, ((long)first.Count * 256 + ListPageSize - 1) / ListPageSize);
+        var statRequests = (long)remaining.Count;
+        if (statRequests < perPrefixRequests && statRequests < fullListRequests)
         {
             await StatAll(remote, remaining, jobs, present, ct);
             return (present, "stat");
+        }
+
+        if (fullListRequests < perPrefixRequests)
+        {
+            var wanted = remaining.ToHashSet(StringComparer.Ordinal);
+            present.UnionWith((await remote.ListAllAsync(ct)).Select(o => o.Oid).Where(wanted.Contains));
+            return (present, "list");
         }
 
         var gate = new object();
