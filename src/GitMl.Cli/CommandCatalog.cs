@@ -22,7 +22,6 @@ internal static class CommandCatalog
         yield return PushCommand.Create(ctx);
         yield return FetchCommand.Create(ctx);
         yield return PullCommand.Create(ctx);
-        yield return StatusCommand.Create(ctx); // TODO(merge): --cloud path; issue 2 owns status
         yield return GcCommand.Create(ctx);
         yield return FsckCommand.Create(ctx);
 

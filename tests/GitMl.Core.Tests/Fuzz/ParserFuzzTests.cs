@@ -174,14 +174,21 @@ public class ParserFuzzTests
         ];
         var fuzzer = new Fuzzer(Fuzzer.DefaultSeed, corpus);
 
-        // When each mutated lock is read
-        var report = fuzzer.Run("PointerDiscovery.FromLock", Fuzzer.CaseCount(3000), bytes =>
+        // When each mutated lock is read by the pointer discovery and by the pipeline's lock reader
+        var report = fuzzer.Run("PointerDiscovery.FromLock+LockFile.Parse", Fuzzer.CaseCount(3000), bytes =>
         {
-            foreach (var o in PointerDiscovery.FromLock(Encoding.UTF8.GetString(bytes)))
+            var text = Encoding.UTF8.GetString(bytes);
+            foreach (var o in PointerDiscovery.FromLock(text))
             {
                 // Then every out it yields has a safe path and a valid oid
                 Assert.True(SafePath.IsSafeRelative(o.RepoPath), $"unsafe lock path accepted: {o.RepoPath}");
                 Assert.True(Hashing.Oid.IsValid(o.Out.Oid));
+            }
+
+            var lockFile = LockFile.Parse(text, "gitml.lock");
+            foreach (var o in lockFile.Stages.Values.SelectMany(s => s.Outs.Select(x => x.Out).Concat(s.Deps)))
+            {
+                Assert.True(SafePath.IsSafeRelative(o.Path), $"unsafe lock path accepted: {o.Path}");
             }
         }, IsGitMlError);
 
