@@ -61,7 +61,7 @@ public sealed class StateDb
                 ReadInto(File.ReadAllBytes(path), entries);
             }
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or EndOfStreamException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or InvalidDataException or EndOfStreamException or ArgumentException or FormatException)
         {
             // A damaged state file only costs a rehash; start over rather than fail the command.
             entries.Clear();
@@ -186,9 +186,11 @@ public sealed class StateDb
         }
 
         var count = BinaryPrimitives.ReadInt32LittleEndian(span[Magic.Length..]);
-        if (count < 0)
+
+        // Each entry takes at least 58 bytes; a damaged count must not make us reserve gigabytes (OutOfMemoryException).
+        if (count < 0 || count > bytes.Length / 58)
         {
-            throw new InvalidDataException("negative count");
+            throw new InvalidDataException("entry count does not fit the file");
         }
 
         entries.EnsureCapacity(count);

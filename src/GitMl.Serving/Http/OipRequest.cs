@@ -16,6 +16,20 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
     /// </summary>
     public static OipRequest Parse(ReadOnlySpan<byte> body, LoadedModel model)
     {
+        try
+        {
+            return ParseBody(body, model);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json accepts a string holding invalid UTF-8 or half a surrogate pair and only throws when it
+            // is read as a .NET string; that is the client's bad body, not a server error (found by fuzzing).
+            throw Bad($"request body is not valid JSON text: {ex.Message}");
+        }
+    }
+
+    private static OipRequest ParseBody(ReadOnlySpan<byte> body, LoadedModel model)
+    {
         JsonDocument doc;
         try
         {
