@@ -18,6 +18,12 @@ internal static class CommandCatalog
         yield return RemoveCommand.Create(ctx);
 
         // Remotes (issue 3)
+        yield return RemoteCommand.Create(ctx);
+        yield return PushCommand.Create(ctx);
+        yield return FetchCommand.Create(ctx);
+        yield return PullCommand.Create(ctx);
+        yield return GcCommand.Create(ctx);
+        yield return FsckCommand.Create(ctx);
 
         // Pipelines and runs (issue 4)
         yield return StageCommand.Create(ctx);
@@ -31,6 +37,8 @@ internal static class CommandCatalog
         yield return LogCommand.Create(ctx);
 
         // Plots and report (issue 6)
+        yield return PlotsCommand.Create(ctx);
+        yield return ReportCommand.Create(ctx);
 
         // Model registry (issue 7)
         yield return ModelCommand.Create(ctx);

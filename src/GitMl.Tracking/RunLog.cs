@@ -10,9 +10,11 @@ namespace GitMl.Tracking;
 /// <c>gitml-log/plots/NAME.tsv</c> (<c>step</c>, <c>value</c>, <c>timestamp</c>, one appended line per call).
 /// </summary>
 /// <remarks>
-/// metrics.json and params.yaml are small and replaced atomically (temp file + rename) on each change, so a reader
-/// never sees a torn file. Step series are appended with one write per line and never rewritten, so thousands of calls
-/// cost the same each; a crash can at worst leave one torn last line, which GitMl's reader skips and counts.
+/// metrics.json and params.yaml are small and replaced atomically (temp file + rename), so a reader never sees a torn
+/// file; metrics.json is rewritten on <see cref="Flush"/>/<see cref="Dispose"/> and at most once a second in between,
+/// so a tight loop is not bound by renames (the step series on disk are always complete). Step series are appended with one write per
+/// line to a file kept open and never rewritten, so thousands of calls cost the same each (a few microseconds); a crash
+/// can at worst leave one torn last line, which GitMl's reader skips and counts.
 /// One instance is not thread-safe; separate processes coordinate through <see cref="Update"/>.
 /// </remarks>
 public sealed class RunLog : IDisposable
@@ -30,7 +32,9 @@ public sealed class RunLog : IDisposable
     private readonly Dictionary<string, double> _metrics = new(StringComparer.Ordinal);
     private readonly List<string> _paramOrder = [];
     private readonly Dictionary<string, string> _params = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _seriesWithHeader = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FileStream> _series = new(StringComparer.Ordinal);
+    private long _lastMetricsWrite;
+    private bool _metricsDirty;
 
     private RunLog(string directory) => Directory = directory;
 
@@ -81,6 +85,17 @@ public sealed class RunLog : IDisposable
         action(log);
     }
 
+    /// <summary>
+    /// Starts a fresh run in <paramref name="directory"/> under the same lock as <see cref="Update"/>: removes earlier
+    /// metrics, params and step series so the next calls begin at step 0.
+    /// </summary>
+    public static void StartFresh(string directory, TimeSpan? timeout = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        using var lockFile = AcquireLock(Path.Combine(directory, ".lock"), timeout ?? TimeSpan.FromSeconds(30));
+        Open(directory, resume: false).Dispose();
+    }
+
     /// <summary>The folder GitMl uses by default for a start folder: <c>gitml-log</c> at its Git work tree root.</summary>
     public static string DefaultDirectory(string startDir) => Path.Combine(FindWorkTreeRoot(startDir), DefaultDirectoryName);
 
@@ -114,7 +129,11 @@ public sealed class RunLog : IDisposable
         }
 
         AppendSeries(name, Step, value);
-        WriteMetrics();
+        _metricsDirty = true;
+        if (Environment.TickCount64 - _lastMetricsWrite >= 1000)
+        {
+            WriteMetrics();
+        }
     }
 
     /// <summary>Records a param (text).</summary>
@@ -147,16 +166,37 @@ public sealed class RunLog : IDisposable
     public long NextStep()
     {
         Step++;
-        WriteMetrics();
+        _metricsDirty = true;
+        if (Environment.TickCount64 - _lastMetricsWrite >= 1000)
+        {
+            WriteMetrics();
+        }
+
         return Step;
     }
 
     /// <summary>Latest value of each metric logged in this run (or resumed).</summary>
     public IReadOnlyDictionary<string, double> Metrics => _metrics;
 
-    /// <inheritdoc />
+    /// <summary>Writes metrics.json now if a metric changed since it was last written.</summary>
+    public void Flush()
+    {
+        if (_metricsDirty)
+        {
+            WriteMetrics();
+        }
+    }
+
+    /// <summary>Flushes metrics.json and closes the series files.</summary>
     public void Dispose()
     {
+        Flush();
+        foreach (var fs in _series.Values)
+        {
+            fs.Dispose();
+        }
+
+        _series.Clear();
     }
 
     /// <summary>True for a name usable as a metric/param key and as a series file name.</summary>
@@ -211,19 +251,20 @@ public sealed class RunLog : IDisposable
     {
         var path = Path.Combine(Directory, "plots", name.Replace('/', Path.DirectorySeparatorChar) + ".tsv");
         var line = string.Create(CultureInfo.InvariantCulture, $"{step}\t{value:R}\t{DateTime.UtcNow:yyyy-MM-ddTHH:mm:ss.fffZ}\n");
-        if (!_seriesWithHeader.Contains(path))
+        if (!_series.TryGetValue(path, out var fs))
         {
             System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            if (!File.Exists(path) || new FileInfo(path).Length == 0)
+
+            // No buffer: each line is one write() in append mode, so concurrent appenders interleave whole lines.
+            fs = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
+            if (fs.Length == 0)
             {
                 line = SeriesHeader + "\n" + line;
             }
 
-            _seriesWithHeader.Add(path);
+            _series[path] = fs;
         }
 
-        // One write() of the whole line in append mode: concurrent appenders interleave whole lines, never bytes.
-        using var fs = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);
         fs.Write(Utf8NoBom.GetBytes(line));
     }
 
@@ -244,6 +285,8 @@ public sealed class RunLog : IDisposable
 
         ms.WriteByte((byte)'\n');
         WriteAtomic(MetricsPath, ms.ToArray());
+        _metricsDirty = false;
+        _lastMetricsWrite = Environment.TickCount64;
     }
 
     private void Load()

@@ -25,7 +25,7 @@ public sealed class DataService : IDisposable
     private readonly ILogger _logger;
     private StateDb? _state;
     private WorkspaceLinker? _linker;
-    private string? _unsyncedObject;
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _unsynced = [];
 
     /// <summary>Creates the service for <paramref name="repo"/>; <paramref name="progress"/> receives hashing and checkout progress.</summary>
     public DataService(GitMlRepository repo, IProgress<WorkProgress>? progress = null, ILogger<DataService>? logger = null)
@@ -168,9 +168,10 @@ public sealed class DataService : IDisposable
             results.Add(WritePointer(paths[i], tracked[i]));
         }
 
-        if (Linker.Preferred != LinkType.Copy)
+        if (Linker.WantsLinks)
         {
-            // With links configured, replace the just-added workspace copies by links so the bytes exist once.
+            // With links configured, replace the just-added workspace files by links so the bytes exist once; where no
+            // link type works the file is simply kept (never copied over itself).
             var plan = new Plan();
             for (var i = 0; i < paths.Count; i++)
             {
@@ -488,7 +489,7 @@ public sealed class DataService : IDisposable
         if (store)
         {
             Linker.MarkVerified(oid);
-            _unsyncedObject = oid;
+            _unsynced.Add(oid);
         }
 
         return oid;
@@ -526,13 +527,30 @@ public sealed class DataService : IDisposable
         return new PointerOut { Path = scan.RepoPath, Oid = manifestOid, Size = manifest.TotalSize, NFiles = manifest.Entries.Count };
     }
 
+    /// <summary>
+    /// Makes the objects written so far durable before anything names them. A few objects are fsynced one by one
+    /// (only our data is flushed); thousands take one <c>syncfs</c>, far cheaper than thousands of fsyncs.
+    /// </summary>
     private void SyncCache()
     {
-        if (_unsyncedObject is { } oid)
+        var oids = _unsynced.Distinct(StringComparer.Ordinal).ToList();
+        _unsynced.Clear();
+        if (oids.Count == 0)
         {
-            _repo.Cache.SyncToDisk(oid);
-            _unsyncedObject = null;
+            return;
         }
+
+        if (oids.Count > 256)
+        {
+            _repo.Cache.SyncToDisk(oids[0]);
+            return;
+        }
+
+        Parallel.ForEach(oids, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, oid =>
+        {
+            using var handle = File.OpenHandle(_repo.Cache.PathOf(oid), FileMode.Open, FileAccess.Read);
+            RandomAccess.FlushToDisk(handle);
+        });
     }
 
     private static List<FileChange> DiffManifest(DirectoryManifest manifest, IReadOnlyList<FileItem> files, string[] oids)
@@ -630,7 +648,15 @@ public sealed class DataService : IDisposable
 
         var oldOut = old?.Outs.FirstOrDefault(o => o.Path == name);
         var newOut = tracked with { Path = name, Extra = oldOut?.Extra ?? [] };
-        var text = new PointerFile([newOut], old?.Extra).ToYaml();
+
+        // A hand-written pointer may list more outs; only this one is replaced.
+        var outs = old?.Outs.Select(o => o.Path == name ? newOut : o).ToList() ?? [];
+        if (oldOut is null)
+        {
+            outs.Add(newOut);
+        }
+
+        var text = new PointerFile(outs, old?.Extra).ToYaml();
         if (!File.Exists(pointerFull) || File.ReadAllText(pointerFull) != text)
         {
             AtomicFile.WriteAllText(pointerFull, text);
@@ -664,10 +690,12 @@ public sealed class DataService : IDisposable
 
         public HashSet<string> CheckedParents { get; } = new(StringComparer.Ordinal);
 
+        public List<string> Folders { get; } = [];
+
         public int Unchanged { get; set; }
     }
 
-    private readonly record struct WriteOp(string OutPath, string Key, string Full, string Oid, long Size, bool IsExec);
+    private readonly record struct WriteOp(string OutPath, string Key, string Full, string Oid, long Size, bool IsExec, bool Relink = false);
 
     private void PlanOut(string repoPath, PointerOut o, bool force, bool relink, Plan plan)
     {
@@ -681,13 +709,16 @@ public sealed class DataService : IDisposable
             else if (scan.Stat is not null)
             {
                 var cur = ComputeOids([FileItemOf(scan)], store: false, "checking")[0];
-                if (cur == o.Oid && scan.Stat.Value.IsExecutable == o.IsExec && !relink)
+                var same = cur == o.Oid && scan.Stat.Value.IsExecutable == o.IsExec;
+                if (same && !relink)
                 {
                     plan.Unchanged++;
                     return;
                 }
 
                 CheckOverwrite(repoPath, cur, o.Oid, force, plan);
+                AddWrite(plan, new WriteOp(repoPath, repoPath, scan.FullPath, o.Oid, o.Size, o.IsExec, same));
+                return;
             }
 
             AddWrite(plan, new WriteOp(repoPath, repoPath, scan.FullPath, o.Oid, o.Size, o.IsExec));
@@ -695,6 +726,12 @@ public sealed class DataService : IDisposable
         }
 
         var manifest = _repo.Cache.ReadManifest(o.Oid);
+        if (scan.Files is null)
+        {
+            // An empty tracked folder has no file to write; it must still exist afterwards.
+            plan.Folders.Add(scan.FullPath);
+        }
+
         var current = new Dictionary<string, (FileItem Item, string Oid)>(StringComparer.Ordinal);
         if (scan.Stat is not null && scan.Files is null)
         {
@@ -717,13 +754,19 @@ public sealed class DataService : IDisposable
             var full = Path.Combine(scan.FullPath, e.RelPath.Replace('/', Path.DirectorySeparatorChar));
             if (current.Remove(e.RelPath, out var cur))
             {
-                if (cur.Oid == e.Oid && cur.Item.Stat.IsExecutable == e.IsExec && !relink)
+                var same = cur.Oid == e.Oid && cur.Item.Stat.IsExecutable == e.IsExec;
+                if (same && !relink)
                 {
                     plan.Unchanged++;
                     continue;
                 }
 
                 CheckOverwrite(key, cur.Oid, e.Oid, force, plan);
+                if (same)
+                {
+                    AddWrite(plan, new WriteOp(repoPath, key, full, e.Oid, e.Size, e.IsExec, Relink: true));
+                    continue;
+                }
             }
 
             AddWrite(plan, new WriteOp(repoPath, key, full, e.Oid, e.Size, e.IsExec));
@@ -791,6 +834,7 @@ public sealed class DataService : IDisposable
         }
 
         var linkCounts = new Dictionary<LinkType, int>();
+        var written = 0;
         if (plan.Writes.Count > 0)
         {
             var tmpDir = Path.Combine(_repo.TmpDir, "checkout-" + Guid.NewGuid().ToString("N")[..12]);
@@ -807,6 +851,13 @@ public sealed class DataService : IDisposable
                 for (var i = 0; i < plan.Writes.Count; i++)
                 {
                     var w = plan.Writes[i];
+                    if (types[i] is not { } type)
+                    {
+                        // A relink with no link type available: the workspace file already has the right bytes.
+                        continue;
+                    }
+
+                    written++;
                     Directory.CreateDirectory(Path.GetDirectoryName(w.Full)!);
                     if (Directory.Exists(w.Full) && new DirectoryInfo(w.Full).LinkTarget is null)
                     {
@@ -819,7 +870,7 @@ public sealed class DataService : IDisposable
                         State.Record(w.Key, st, w.Oid);
                     }
 
-                    linkCounts[types[i]] = linkCounts.GetValueOrDefault(types[i]) + 1;
+                    linkCounts[type] = linkCounts.GetValueOrDefault(type) + 1;
                 }
             }
             finally
@@ -836,8 +887,14 @@ public sealed class DataService : IDisposable
             }
         }
 
+        foreach (var folder in plan.Folders)
+        {
+            SafePath.EnsureInside(_repo.WorkDir, folder, "checkout target");
+            Directory.CreateDirectory(folder);
+        }
+
         var changed = plan.ChangedOuts.Order(StringComparer.Ordinal).ToList();
-        return new CheckoutResult(outCount, plan.Writes.Count, plan.Deletes.Count, plan.Unchanged, changed, linkCounts);
+        return new CheckoutResult(outCount, written, plan.Deletes.Count, plan.Unchanged, changed, linkCounts);
     }
 
     private static GitMlException ObjectStore_Missing(WriteOp w) => new(
@@ -845,9 +902,9 @@ public sealed class DataService : IDisposable
         "run 'git ml pull' (or 'git ml fetch') to download it from the remote; nothing was changed",
         ExitCode.NotFound);
 
-    private LinkType[] PrepareWrites(List<WriteOp> writes, string tmpDir)
+    private LinkType?[] PrepareWrites(List<WriteOp> writes, string tmpDir)
     {
-        var types = new LinkType[writes.Count];
+        var types = new LinkType?[writes.Count];
         long bytesTotal = writes.Sum(w => w.Size);
         long bytesDone = 0;
         long filesDone = 0;
@@ -860,11 +917,11 @@ public sealed class DataService : IDisposable
         Parallel.For(0, writes.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
             var w = writes[i];
-            types[i] = Linker.Create(w.Oid, Path.Combine(tmpDir, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), w.IsExec, onBytes);
+            types[i] = Linker.Create(w.Oid, Path.Combine(tmpDir, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), w.IsExec, onBytes, allowCopy: !w.Relink);
             var files = Interlocked.Increment(ref filesDone);
             if (progress is not null)
             {
-                var bytes = types[i] == LinkType.Copy ? Interlocked.Read(ref bytesDone) : Interlocked.Add(ref bytesDone, w.Size);
+                var bytes = types[i] is LinkType.Copy ? Interlocked.Read(ref bytesDone) : Interlocked.Add(ref bytesDone, w.Size);
                 progress.Report(new WorkProgress("checkout", files, writes.Count, bytes, bytesTotal));
             }
         });

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 
 namespace GitMl.Core.Data;
@@ -20,7 +22,7 @@ public sealed class StateDb
     public const string FileName = "state";
 
     private const long RacyWindowNs = 50_000_000;
-    private static readonly byte[] Magic = "GMLSTAT1"u8.ToArray();
+    private static readonly byte[] Magic = "GMLSTAT2"u8.ToArray();
 
     private readonly Dictionary<string, Entry> _entries;
     private readonly Lock _gate = new();
@@ -59,7 +61,7 @@ public sealed class StateDb
                 ReadInto(File.ReadAllBytes(path), entries);
             }
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or EndOfStreamException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or InvalidDataException or EndOfStreamException or ArgumentException or FormatException)
         {
             // A damaged state file only costs a rehash; start over rather than fail the command.
             entries.Clear();
@@ -75,7 +77,7 @@ public sealed class StateDb
         {
             if (_entries.TryGetValue(relPath, out var e) && e.Inode == stat.Inode && e.MtimeNs == stat.MtimeNs && e.Size == stat.Size)
             {
-                return e.Oid;
+                return e.Digest.ToHex();
             }
         }
 
@@ -87,7 +89,7 @@ public sealed class StateDb
     {
         lock (_gate)
         {
-            _entries[relPath] = new Entry(stat.Inode, stat.MtimeNs, stat.Size, oid);
+            _entries[relPath] = new Entry(stat.Inode, stat.MtimeNs, stat.Size, Digest256.FromHex(oid));
             _dirty = true;
         }
     }
@@ -136,67 +138,115 @@ public sealed class StateDb
         AtomicFile.WriteAllBytes(Path, bytes);
     }
 
+    // Layout: magic, i32 count, then per entry: u16 path length, UTF-8 path, u64 inode, i64 mtime ns, i64 size,
+    // 32-byte digest. Fixed-width fields let the loader slice a span without a stream or per-field calls.
     private static byte[] Serialize(Dictionary<string, Entry> entries, long racyAfterNs)
     {
-        using var ms = new MemoryStream(64 + (entries.Count * 96));
-        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        var buffer = new ArrayBufferWriter<byte>(64 + (entries.Count * 100));
+        buffer.Write(Magic);
+        var countAt = buffer.WrittenCount;
+        buffer.Write(new byte[4]);
+        var count = 0;
+        foreach (var (path, e) in entries)
         {
-            w.Write(Magic);
-            var count = 0;
-            foreach (var (_, e) in entries)
+            if (e.MtimeNs >= racyAfterNs)
             {
-                if (e.MtimeNs < racyAfterNs)
-                {
-                    count++;
-                }
+                continue;
             }
 
-            w.Write(count);
-            Span<byte> digest = stackalloc byte[32];
-            foreach (var (path, e) in entries)
+            var len = Encoding.UTF8.GetByteCount(path);
+            if (len > ushort.MaxValue)
             {
-                if (e.MtimeNs >= racyAfterNs)
-                {
-                    continue;
-                }
-
-                w.Write(path);
-                w.Write(e.Inode);
-                w.Write(e.MtimeNs);
-                w.Write(e.Size);
-                Convert.FromHexString(e.Oid.AsSpan(0, 64), digest, out _, out _);
-                w.Write(digest);
+                continue;
             }
+
+            var span = buffer.GetSpan(2 + len + 24 + 32);
+            BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)len);
+            Encoding.UTF8.GetBytes(path, span[2..]);
+            var rest = span[(2 + len)..];
+            BinaryPrimitives.WriteUInt64LittleEndian(rest, e.Inode);
+            BinaryPrimitives.WriteInt64LittleEndian(rest[8..], e.MtimeNs);
+            BinaryPrimitives.WriteInt64LittleEndian(rest[16..], e.Size);
+            e.Digest.CopyTo(rest[24..]);
+            buffer.Advance(2 + len + 24 + 32);
+            count++;
         }
 
-        return ms.ToArray();
+        var bytes = buffer.WrittenSpan.ToArray();
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(countAt), count);
+        return bytes;
     }
 
     private static void ReadInto(byte[] bytes, Dictionary<string, Entry> entries)
     {
-        using var r = new BinaryReader(new MemoryStream(bytes, writable: false), Encoding.UTF8);
-        if (!r.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic))
+        ReadOnlySpan<byte> span = bytes;
+        if (span.Length < Magic.Length + 4 || !span[..Magic.Length].SequenceEqual(Magic))
         {
             throw new InvalidDataException("not a GitMl state file");
         }
 
-        var count = r.ReadInt32();
-        if (count < 0)
+        var count = BinaryPrimitives.ReadInt32LittleEndian(span[Magic.Length..]);
+
+        // Each entry takes at least 58 bytes; a damaged count must not make us reserve gigabytes (OutOfMemoryException).
+        if (count < 0 || count > bytes.Length / 58)
         {
-            throw new InvalidDataException("negative count");
+            throw new InvalidDataException("entry count does not fit the file");
         }
 
         entries.EnsureCapacity(count);
+        var pos = Magic.Length + 4;
         for (var i = 0; i < count; i++)
         {
-            var path = r.ReadString();
-            var inode = r.ReadUInt64();
-            var mtime = r.ReadInt64();
-            var size = r.ReadInt64();
-            var oid = Convert.ToHexStringLower(r.ReadBytes(32));
-            entries[path] = new Entry(inode, mtime, size, oid);
+            var len = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]);
+            var path = Encoding.UTF8.GetString(span.Slice(pos + 2, len));
+            var rest = span.Slice(pos + 2 + len, 56);
+            entries[path] = new Entry(
+                BinaryPrimitives.ReadUInt64LittleEndian(rest),
+                BinaryPrimitives.ReadInt64LittleEndian(rest[8..]),
+                BinaryPrimitives.ReadInt64LittleEndian(rest[16..]),
+                new Digest256(rest.Slice(24, 32)));
+            pos += 2 + len + 56;
         }
     }
 
-    private readonly record struct Entry(ulong Inode, long MtimeNs, long Size, string Oid);
+    /// <summary>A BLAKE3 digest held inline (no string per entry); converted to hex only on a hit.</summary>
+    private readonly struct Digest256
+    {
+        private readonly ulong _a;
+        private readonly ulong _b;
+        private readonly ulong _c;
+        private readonly ulong _d;
+
+        public Digest256(ReadOnlySpan<byte> bytes)
+        {
+            _a = BinaryPrimitives.ReadUInt64BigEndian(bytes);
+            _b = BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]);
+            _c = BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
+            _d = BinaryPrimitives.ReadUInt64BigEndian(bytes[24..]);
+        }
+
+        public static Digest256 FromHex(string oid)
+        {
+            Span<byte> b = stackalloc byte[32];
+            Convert.FromHexString(oid.AsSpan(0, 64), b, out _, out _);
+            return new Digest256(b);
+        }
+
+        public void CopyTo(Span<byte> dest)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(dest, _a);
+            BinaryPrimitives.WriteUInt64BigEndian(dest[8..], _b);
+            BinaryPrimitives.WriteUInt64BigEndian(dest[16..], _c);
+            BinaryPrimitives.WriteUInt64BigEndian(dest[24..], _d);
+        }
+
+        public string ToHex()
+        {
+            Span<byte> b = stackalloc byte[32];
+            CopyTo(b);
+            return Convert.ToHexStringLower(b);
+        }
+    }
+
+    private readonly record struct Entry(ulong Inode, long MtimeNs, long Size, Digest256 Digest);
 }

@@ -62,8 +62,8 @@ public sealed class WorkspaceLinker
         _ => throw new GitMlException($"invalid cache.type '{n}'", "cache.type is a comma-separated list of reflink, hardlink, symlink, copy", ExitCode.InvalidInput),
     }).ToList();
 
-    /// <summary>The first link type not yet found unsupported (what new files will most likely get).</summary>
-    public LinkType Preferred => _types.First(t => !_disabled.ContainsKey(t));
+    /// <summary>True when <c>cache.type</c> lists a type other than copy (worth trying to link after <c>add</c>).</summary>
+    public bool WantsLinks => _types.Any(t => t != LinkType.Copy && !_disabled.ContainsKey(t));
 
     /// <summary>Marks an object as verified (the caller just wrote it from hashed bytes).</summary>
     public void MarkVerified(string oid) => _verified[oid] = true;
@@ -71,13 +71,14 @@ public sealed class WorkspaceLinker
     /// <summary>
     /// Creates <paramref name="destination"/> (which must not exist) from object <paramref name="oid"/>.
     /// Executable files are never hard- or symlinked: they would share the cache object's read-only, non-exec mode.
-    /// Returns the link type used. Throws <see cref="ExitCode.Corrupted"/> when the object does not match its oid.
+    /// Returns the link type used, or null when <paramref name="allowCopy"/> is false and no link type works.
+    /// Throws <see cref="ExitCode.Corrupted"/> when the object does not match its oid.
     /// </summary>
-    public LinkType Create(string oid, string destination, bool isExec, Action<long>? onBytes = null)
+    public LinkType? Create(string oid, string destination, bool isExec, Action<long>? onBytes = null, bool allowCopy = true)
     {
         foreach (var type in _types)
         {
-            if (_disabled.ContainsKey(type) || (isExec && type is LinkType.Hardlink or LinkType.Symlink))
+            if (_disabled.ContainsKey(type) || (isExec && type is LinkType.Hardlink or LinkType.Symlink) || (!allowCopy && type == LinkType.Copy))
             {
                 continue;
             }
@@ -90,9 +91,19 @@ public sealed class WorkspaceLinker
                 return type;
             }
 
-            EnsureVerified(oid);
             if (TryLink(type, _cache.PathOf(oid), destination))
             {
+                // Verified after linking (the link is still a temp name), so probing an unsupported type reads nothing.
+                try
+                {
+                    EnsureVerified(oid);
+                }
+                catch
+                {
+                    AtomicFile.TryDelete(destination);
+                    throw;
+                }
+
                 if (type == LinkType.Reflink)
                 {
                     SetMode(destination, isExec);
@@ -102,7 +113,7 @@ public sealed class WorkspaceLinker
             }
         }
 
-        throw new InvalidOperationException("no link type succeeded, not even copy");
+        return allowCopy ? throw new InvalidOperationException("no link type succeeded, not even copy") : null;
     }
 
     private void EnsureVerified(string oid)

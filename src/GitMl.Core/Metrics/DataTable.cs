@@ -224,17 +224,28 @@ public sealed class DataTable
                 throw new GitMlException($"{where} holds no array of objects", "plot data is an array of objects, e.g. [{\"step\": 0, \"loss\": 1.0}]", ExitCode.InvalidInput);
             }
 
-            var objects = array.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object)
-                .Select(e => e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind switch
-                {
-                    JsonValueKind.String => p.Value.GetString(),
-                    JsonValueKind.Number => p.Value.GetRawText(),
-                    JsonValueKind.True => "true",
-                    JsonValueKind.False => "false",
-                    _ => null,
-                }))
-                .ToList();
-            return FromObjects(objects, where);
+            try
+            {
+                var objects = array.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.Object)
+                    .Select(e => e.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind switch
+                    {
+                        JsonValueKind.String => p.Value.GetString(),
+                        JsonValueKind.Number => p.Value.GetRawText(),
+                        JsonValueKind.True => "true",
+                        JsonValueKind.False => "false",
+                        _ => null,
+                    }))
+                    .ToList();
+                return FromObjects(objects, where);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+            {
+                // Duplicate keys in one row, or half a surrogate pair escaped in a string (found by fuzzing).
+                throw new GitMlException(
+                    $"malformed JSON in {where}: {ex.Message}",
+                    "plot data is an array of objects with distinct keys, e.g. [{\"step\": 0, \"loss\": 1.0}]",
+                    ExitCode.InvalidInput);
+            }
         }
     }
 
@@ -243,7 +254,7 @@ public sealed class DataTable
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.LoadBounded(text);
         }
         catch (YamlException ex)
         {
@@ -265,7 +276,8 @@ public sealed class DataTable
         }
 
         var objects = seq.Children.OfType<YamlMappingNode>()
-            .Select(o => o.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? string.Empty, kv => (kv.Value as YamlScalarNode)?.Value))
+            .Select(o => o.Children.DistinctBy(kv => (kv.Key as YamlScalarNode)?.Value ?? string.Empty)
+                .ToDictionary(kv => (kv.Key as YamlScalarNode)?.Value ?? string.Empty, kv => (kv.Value as YamlScalarNode)?.Value))
             .ToList();
         return FromObjects(objects, where);
     }

@@ -30,10 +30,10 @@ public sealed class StepSeries
     /// <summary>Creates a reader over a revision source.</summary>
     public StepSeries(RevisionSource source) => _source = source;
 
-    /// <summary>The delimited plots of a rev: its own plot definitions plus one per logged metric.</summary>
+    /// <summary>The step logs of a rev: its TSV/CSV plots with the <c>linear</c> template, plus one per logged metric.</summary>
     public IReadOnlyList<PlotDefinition> Discover(RevisionRef rev)
     {
-        var plots = _source.Pipeline(rev).AllPlots.Where(p => DataTable.IsDelimited(p.Path)).ToList();
+        var plots = _source.Pipeline(rev).AllPlots.Where(p => DataTable.IsDelimited(p.Path) && p.Template == "linear").ToList();
         foreach (var logged in _source.List(rev, LogPlotsDir, ".tsv"))
         {
             if (plots.All(p => p.Path != logged))

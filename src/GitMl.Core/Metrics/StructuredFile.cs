@@ -76,7 +76,18 @@ public static class StructuredFile
                     ExitCode.InvalidInput);
             }
 
-            Walk(doc.RootElement, string.Empty, values, notes);
+            try
+            {
+                Walk(doc.RootElement, string.Empty, values, notes);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // A name or string escaping half a surrogate pair ("\ud800") parses but cannot become a .NET string.
+                throw new GitMlException(
+                    $"malformed JSON in {where}: {FirstSentence(ex.Message)}",
+                    "fix the file (or the code that writes it); metrics and params files are JSON or YAML mappings",
+                    ExitCode.InvalidInput);
+            }
         }
     }
 
@@ -123,7 +134,7 @@ public static class StructuredFile
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.LoadBounded(text);
         }
         catch (YamlException ex)
         {

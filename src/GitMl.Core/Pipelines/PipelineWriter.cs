@@ -52,7 +52,7 @@ public static class PipelineWriter
         PipelineFile.Parse(text, PipelineFile.FileName);
 
         var stream = new YamlStream();
-        stream.Load(new StringReader(text));
+        stream.LoadBounded(text);
         var root = stream.Documents.Count > 0 && stream.Documents[0].RootNode is YamlMappingNode m ? m : new YamlMappingNode();
         var stagesKey = new YamlScalarNode("stages");
         if (!root.Children.TryGetValue(stagesKey, out var stagesNode) || stagesNode is not YamlMappingNode stages)

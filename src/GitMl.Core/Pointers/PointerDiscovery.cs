@@ -112,7 +112,7 @@ public static class PointerDiscovery
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.LoadBounded(text);
         }
         catch (YamlException ex)
         {

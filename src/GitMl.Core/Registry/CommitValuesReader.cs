@@ -65,7 +65,7 @@ internal static class CommitValuesReader
             else
             {
                 var stream = new YamlStream();
-                stream.Load(new StringReader(text));
+                stream.LoadBounded(text);
                 if (stream.Documents.Count > 0)
                 {
                     Flatten(stream.Documents[0].RootNode, string.Empty, result);

@@ -36,6 +36,9 @@ public sealed record RegistryTag(string Artifact, RegistryAction Action, string?
 /// </summary>
 public static partial class RegistryTagName
 {
+    /// <summary>Longest tag name read as a registry tag; longer names are not registry tags.</summary>
+    public const int MaxTagLength = 1024;
+
     private const string Name = "[a-z0-9]([a-z0-9-/]*[a-z0-9])?";
     private const string DirName = "[a-z0-9-_./]+";
 
@@ -71,6 +74,12 @@ public static partial class RegistryTagName
     /// <summary>Parses a tag name; null when it is not a registry tag.</summary>
     public static RegistryTag? TryParse(string tagName)
     {
+        // Tags come from any clone; a multi-megabyte name made the backtracking regex take seconds (found by fuzzing).
+        if (tagName.Length > MaxTagLength)
+        {
+            return null;
+        }
+
         var m = TagRegex().Match(tagName);
         if (!m.Success || m.Groups["created"].Success)
         {

@@ -135,7 +135,7 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
     }
 
     /// <inheritdoc />
-    public Task DownloadAsync(string oid, Action<Stream> consume, CancellationToken ct)
+    public async Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct)
     {
         FileStream src;
         try
@@ -147,12 +147,10 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
             throw RemoteErrors.MissingObject(oid, Description);
         }
 
-        using (src)
+        await using (src)
         {
-            consume(src);
+            await consume(src, ct);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

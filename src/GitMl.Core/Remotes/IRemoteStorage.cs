@@ -38,7 +38,7 @@ public interface IRemoteStorage : IDisposable
     /// hash mismatch, a full disk) propagate unchanged; remote failures become <see cref="ExitCode.Remote"/> errors.
     /// A missing object throws <see cref="ExitCode.NotFound"/>.
     /// </summary>
-    Task DownloadAsync(string oid, Action<Stream> consume, CancellationToken ct);
+    Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct);
 
     /// <summary>Deletes an object (gc --cloud); a missing object is not an error.</summary>
     Task DeleteAsync(string oid, CancellationToken ct);

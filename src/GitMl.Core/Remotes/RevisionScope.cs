@@ -81,7 +81,7 @@ public sealed record RevisionScope(bool Workspace = true, bool AllBranches = fal
             filtered.AddRange(matched);
         }
 
-        return filtered.Distinct().ToList();
+        return filtered.DistinctBy(o => (o.RepoPath, o.Out.Oid)).ToList();
     }
 
     private static bool Matches(string repoPath, string target) =>

@@ -16,11 +16,27 @@ namespace GitMl.Core.Remotes;
 /// </summary>
 public sealed class S3RemoteStorage : IRemoteStorage
 {
+    /// <summary>Objects up to this size go up in one presigned PUT; larger ones use the SDK's multipart upload.</summary>
+    public const long SinglePutLimit = 1L << 30;
+
+    private const int PresignExpirySeconds = 3600;
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(800)];
+
+    // One pooled client for the process: connections are reused across objects and parallel lanes.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        MaxConnectionsPerServer = 256,
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
     private readonly RemoteSettings _settings;
     private readonly IMinioClient _client;
     private readonly string _bucket;
     private readonly string _keyPrefix;
+    private readonly Uri _endpoint;
 
     /// <summary>Creates a client for an S3 remote.</summary>
     public S3RemoteStorage(RemoteSettings settings)
@@ -29,18 +45,20 @@ public sealed class S3RemoteStorage : IRemoteStorage
         _bucket = settings.Bucket!;
         _keyPrefix = settings.Prefix.Length > 0 ? settings.Prefix + "/" : string.Empty;
         var endpoint = settings.Endpoint ?? new Uri("https://s3." + settings.Region + ".amazonaws.com");
+        _endpoint = endpoint;
         var client = new MinioClient()
             .WithEndpoint(endpoint.Host, endpoint.Port)
             .WithSSL(endpoint.Scheme == "https")
             .WithRegion(settings.Region)
             .WithTimeout(60_000);
-        if (settings.Credentials is { } c)
+        var c = settings.Credentials ?? throw new GitMlException(
+            $"no credentials for remote {settings.Describe()}",
+            $"set access_key_id and secret_access_key with 'git ml remote modify {settings.Name} KEY VALUE --local', export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or name a profile ('git ml remote modify {settings.Name} profile NAME')",
+            ExitCode.Remote);
+        client = client.WithCredentials(c.AccessKeyId, c.SecretAccessKey);
+        if (c.SessionToken is not null)
         {
-            client = client.WithCredentials(c.AccessKeyId, c.SecretAccessKey);
-            if (c.SessionToken is not null)
-            {
-                client = client.WithSessionToken(c.SessionToken);
-            }
+            client = client.WithSessionToken(c.SessionToken);
         }
 
         _client = client.Build();
@@ -57,27 +75,23 @@ public sealed class S3RemoteStorage : IRemoteStorage
     public Task EnsureReadyAsync(CancellationToken ct) => RunAsync(async token =>
     {
         // One list request proves reachability, the bucket and the credentials together.
-        var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(_keyPrefix + "b3/").WithRecursive(false);
-        await foreach (var _ in _client.ListObjectsEnumAsync(args, token))
-        {
-            break;
-        }
-
+        using var response = await SendSignedAsync(HttpMethod.Get, "/" + _bucket, [new("list-type", "2"), new("max-keys", "1"), new("prefix", _keyPrefix + "b3/")], token);
+        await EnsureSuccessAsync(response, null, token);
         return true;
     }, null, ct);
 
     /// <inheritdoc />
     public Task<bool> ExistsAsync(string oid, CancellationToken ct) => RunAsync(async token =>
     {
-        try
-        {
-            await _client.StatObjectAsync(new StatObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)), token);
-            return true;
-        }
-        catch (ObjectNotFoundException)
+        // A signed HEAD is one request; the SDK's stat costs two.
+        using var response = await SendSignedAsync(HttpMethod.Head, "/" + _bucket + "/" + S3Signer.Encode(KeyOf(oid), true), [], token);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
             return false;
         }
+
+        await EnsureSuccessAsync(response, oid, token);
+        return true;
     }, oid, ct);
 
     /// <inheritdoc />
@@ -93,18 +107,31 @@ public sealed class S3RemoteStorage : IRemoteStorage
         string actual;
         using (var hasher = Blake3Hasher.CreateIncremental())
         {
-            await using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            await using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
             {
                 var hashing = new HashingReadStream(file, hasher, n =>
                 {
                     sent += n;
                     onBytes?.Invoke(n);
                 });
-                var args = new PutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid))
-                    .WithStreamData(hashing).WithObjectSize(file.Length).WithContentType("application/octet-stream");
                 try
                 {
-                    await _client.PutObjectAsync(args, token);
+                    if (file.Length <= SinglePutLimit)
+                    {
+                        // One presigned PUT is one request; the SDK's own path adds round trips per object.
+                        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
+                        using var content = new StreamContent(hashing, 1 << 20);
+                        content.Headers.ContentLength = file.Length;
+                        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+                        using var response = await Http.PutAsync(url, content, token);
+                        await EnsureSuccessAsync(response, oid, token);
+                    }
+                    else
+                    {
+                        var args = new PutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid))
+                            .WithStreamData(hashing).WithObjectSize(file.Length).WithContentType("application/octet-stream");
+                        await _client.PutObjectAsync(args, token);
+                    }
                 }
                 catch
                 {
@@ -128,32 +155,20 @@ public sealed class S3RemoteStorage : IRemoteStorage
     }, oid, ct);
 
     /// <inheritdoc />
-    public Task DownloadAsync(string oid, Action<Stream> consume, CancellationToken ct) => RunAsync(async token =>
+    public Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct) => RunAsync(async token =>
     {
-        Exception? consumerFailure = null;
-        var args = new GetObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithCallbackStream(stream =>
-        {
-            try
-            {
-                consume(stream);
-            }
-            catch (Exception ex) when (ex is GitMlException || IsLocalIoFailure(ex))
-            {
-                consumerFailure = ex;
-            }
-        });
+        // A presigned GET is one request; the SDK's GetObject costs three.
+        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
+        using var response = await Http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, token);
+        await EnsureSuccessAsync(response, oid, token);
+        await using var stream = await response.Content.ReadAsStreamAsync(token);
         try
         {
-            await _client.GetObjectAsync(args, token);
+            await consume(stream, token);
         }
-        catch (ObjectNotFoundException)
+        catch (Exception ex) when (ex is GitMlException || IsLocalIoFailure(ex))
         {
-            throw RemoteErrors.MissingObject(oid, Description);
-        }
-
-        if (consumerFailure is not null)
-        {
-            throw new ConsumerException(consumerFailure);
+            throw new ConsumerException(ex);
         }
 
         return true;
@@ -173,20 +188,21 @@ public sealed class S3RemoteStorage : IRemoteStorage
     {
         var result = new List<RemoteObject>();
         var fullPrefix = _keyPrefix + relPrefix;
-        var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(fullPrefix).WithRecursive(true);
-        await foreach (var item in _client.ListObjectsEnumAsync(args, token))
+        string? token2 = null;
+        do
         {
-            if (item.IsDir || !item.Key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal))
+            var query = new List<KeyValuePair<string, string>> { new("list-type", "2"), new("max-keys", "1000"), new("prefix", fullPrefix) };
+            if (token2 is not null)
             {
-                continue;
+                query.Add(new("continuation-token", token2));
             }
 
-            var parts = item.Key[(_keyPrefix.Length + 3)..].Split('/');
-            if (parts.Length == 2 && parts[0].Length == 2 && Oid.IsValid(parts[0] + parts[1]))
-            {
-                result.Add(new RemoteObject(parts[0] + parts[1], (long)item.Size));
-            }
+            using var response = await SendSignedAsync(HttpMethod.Get, "/" + _bucket, query, token);
+            await EnsureSuccessAsync(response, null, token);
+            await using var body = await response.Content.ReadAsStreamAsync(token);
+            token2 = await ReadListPageAsync(body, result);
         }
+        while (token2 is not null);
 
         return result;
     }, null, ct);
@@ -221,6 +237,120 @@ public sealed class S3RemoteStorage : IRemoteStorage
                 throw Map(ex, oid, attempt + 1);
             }
         }
+    }
+
+    private Task<HttpResponseMessage> SendSignedAsync(HttpMethod method, string path, List<KeyValuePair<string, string>> query, CancellationToken ct)
+    {
+        var c = _settings.Credentials!;
+        var now = DateTime.UtcNow;
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var host = _endpoint.IsDefaultPort ? _endpoint.Host : _endpoint.Host + ":" + _endpoint.Port.ToString(CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, string>
+        {
+            ["host"] = host,
+            ["x-amz-content-sha256"] = S3Signer.EmptyPayloadHash,
+            ["x-amz-date"] = amzDate,
+        };
+        if (c.SessionToken is not null)
+        {
+            headers["x-amz-security-token"] = c.SessionToken;
+        }
+
+        var auth = S3Signer.Authorization(method.Method, path, query, headers, S3Signer.EmptyPayloadHash, now, _settings.Region, c.AccessKeyId, c.SecretAccessKey);
+        var queryText = string.Join('&', query.Select(kv => S3Signer.Encode(kv.Key, false) + "=" + S3Signer.Encode(kv.Value, false)));
+        var request = new HttpRequestMessage(method, new Uri(_endpoint.GetLeftPart(UriPartial.Authority) + path + (queryText.Length > 0 ? "?" + queryText : string.Empty)));
+        request.Headers.Host = host;
+        foreach (var (k, v) in headers)
+        {
+            if (k != "host")
+            {
+                request.Headers.TryAddWithoutValidation(k, v);
+            }
+        }
+
+        request.Headers.TryAddWithoutValidation("Authorization", auth);
+        return Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+    }
+
+    /// <summary>Adds one ListObjectsV2 page's objects under <c>b3/</c>; returns the continuation token or null.</summary>
+    private async Task<string?> ReadListPageAsync(Stream body, List<RemoteObject> result)
+    {
+        string? next = null;
+        var truncated = false;
+        string? key = null;
+        long size = 0;
+        using var reader = System.Xml.XmlReader.Create(body, new System.Xml.XmlReaderSettings { Async = true, DtdProcessing = System.Xml.DtdProcessing.Prohibit });
+        while (await reader.ReadAsync())
+        {
+            if (reader.NodeType == System.Xml.XmlNodeType.EndElement && reader.LocalName == "Contents" && key is not null)
+            {
+                if (key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal))
+                {
+                    var parts = key[(_keyPrefix.Length + 3)..].Split('/');
+                    if (parts.Length == 2 && parts[0].Length == 2 && Oid.IsValid(parts[0] + parts[1]))
+                    {
+                        result.Add(new RemoteObject(parts[0] + parts[1], size));
+                    }
+                }
+
+                key = null;
+                size = 0;
+                continue;
+            }
+
+            if (reader.NodeType != System.Xml.XmlNodeType.Element)
+            {
+                continue;
+            }
+
+            switch (reader.LocalName)
+            {
+                case "Key":
+                    key = await reader.ReadElementContentAsStringAsync();
+                    break;
+                case "Size":
+                    size = long.Parse(await reader.ReadElementContentAsStringAsync(), CultureInfo.InvariantCulture);
+                    break;
+                case "IsTruncated":
+                    truncated = (await reader.ReadElementContentAsStringAsync()).Trim() == "true";
+                    break;
+                case "NextContinuationToken":
+                    next = await reader.ReadElementContentAsStringAsync();
+                    break;
+            }
+        }
+
+        return truncated ? next : null;
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string? oid, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var body = await response.Content.ReadAsStringAsync(ct);
+        var code = System.Text.RegularExpressions.Regex.Match(body, "<Code>([^<]*)</Code>").Groups[1].Value;
+        var status = (int)response.StatusCode;
+        if (oid is not null && (code == "NoSuchKey" || (status == 404 && code.Length == 0)))
+        {
+            throw RemoteErrors.MissingObject(oid, Description);
+        }
+
+        if (code == "NoSuchBucket")
+        {
+            throw new BucketNotFoundException(_bucket, body);
+        }
+
+        if (status is 401 or 403 || code is "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied")
+        {
+            throw new AccessDeniedException(code.Length > 0 ? code : "HTTP " + status);
+        }
+
+        // 5xx and throttling are worth another attempt; other answers are final.
+        var ex = new HttpRequestException($"HTTP {status} {code}".Trim(), null, response.StatusCode);
+        throw status >= 500 || status == 429 ? ex : new InvalidOperationException(ex.Message);
     }
 
     private GitMlException Map(Exception ex, string? oid, int attempts)

@@ -78,7 +78,7 @@ public sealed class TransferService
     public TransferService(ObjectStore cache) => _cache = cache;
 
     /// <summary>Default parallelism: transfers wait on the network, so several per core.</summary>
-    public static int DefaultJobs => Math.Clamp(Environment.ProcessorCount * 4, 4, 32);
+    public static int DefaultJobs => Math.Clamp(Environment.ProcessorCount * 8, 16, 64);
 
     /// <summary>Uploads the objects of <paramref name="outs"/> that the remote lacks.</summary>
     public async Task<TransferResult> PushAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, IProgress<WorkProgress>? progress, CancellationToken ct)
@@ -206,12 +206,24 @@ public sealed class TransferService
         var first = await remote.ListPrefixAsync(prefixes[0], ct);
         AddListed(first, byPrefix[prefixes[0]], present);
         var rest = prefixes.Skip(1).ToList();
-        var pagesPerPrefix = Math.Max(1, (first.Count + ListPageSize - 1) / ListPageSize);
         var remaining = rest.SelectMany(p => byPrefix[p]).ToList();
-        if ((long)rest.Count * pagesPerPrefix > remaining.Count)
+
+        // Oids are uniform over the 256 prefixes, so one prefix's count estimates the whole remote's size.
+        var pagesPerPrefix = Math.Max(1, (first.Count + ListPageSize - 1) / ListPageSize);
+        var perPrefixRequests = (long)rest.Count * pagesPerPrefix;
+        var fullListRequests = Math.Max(1, ((long)first.Count * 256 + ListPageSize - 1) / ListPageSize);
+        var statRequests = (long)remaining.Count;
+        if (statRequests < perPrefixRequests && statRequests < fullListRequests)
         {
             await StatAll(remote, remaining, jobs, present, ct);
             return (present, "stat");
+        }
+
+        if (fullListRequests < perPrefixRequests)
+        {
+            var wanted = remaining.ToHashSet(StringComparer.Ordinal);
+            present.UnionWith((await remote.ListAllAsync(ct)).Select(o => o.Oid).Where(wanted.Contains));
+            return (present, "list");
         }
 
         var gate = new object();
@@ -253,17 +265,31 @@ public sealed class TransferService
         long bytes = 0;
         try
         {
-            await remote.DownloadAsync(oid, stream => _cache.PutStream(stream, oid, "remote " + remote.Description, n =>
+            await remote.DownloadAsync(oid, async (stream, token) =>
             {
-                bytes += n;
-                counter.AddBytes(n);
-            }), ct);
+                // The backend may retry an attempt that broke off: count only the bytes of the attempt that completed.
+                long attempt = 0;
+                try
+                {
+                    await _cache.PutStreamAsync(stream, oid, "remote " + remote.Description, n =>
+                    {
+                        attempt += n;
+                        counter.AddBytes(n);
+                    }, token);
+                }
+                catch
+                {
+                    counter.AddBytes(-attempt);
+                    throw;
+                }
+
+                bytes = attempt;
+            }, ct);
             received[oid] = bytes;
             counter.ObjectDone();
         }
         catch (GitMlException ex) when (ex.ExitCode is ExitCode.Corrupted or ExitCode.NotFound)
         {
-            counter.AddBytes(-bytes);
             lock (result)
             {
                 if (ex.ExitCode == ExitCode.Corrupted)

@@ -50,3 +50,20 @@ public class DirectoryManifestTests
         Assert.Equal(ExitCode.InvalidInput, ex.ExitCode);
     }
 }
+
+public class CompareUtf8Tests
+{
+    [Fact]
+    public void CompareUtf8_SurrogatePairVersusPrivateUseChar_OrdersAsUtf8Bytes()
+    {
+        // Given U+1F600 (a surrogate pair in UTF-16, F0.. in UTF-8) and U+E000 (EE.. in UTF-8)
+        var emoji = "\U0001F600";
+        var privateUse = "\uE000";
+
+        // When compared, then the order is that of the UTF-8 bytes, not of the UTF-16 code units
+        Assert.True(DirectoryManifest.CompareUtf8(emoji, privateUse) > 0);
+        Assert.True(string.CompareOrdinal(emoji, privateUse) < 0);
+        Assert.True(DirectoryManifest.CompareUtf8("a/b", "a/b/c") < 0);
+        Assert.Equal(0, DirectoryManifest.CompareUtf8("ü", "ü"));
+    }
+}
