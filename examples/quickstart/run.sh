@@ -115,10 +115,10 @@ if [ -n "${QUICKSTART_KEEP_IMAGES:-}" ]; then cp report/images/*.png "$QUICKSTAR
 
 echo
 echo "== pipelines: the C# example (examples/pipeline): prepare -> train -> model.onnx"
+git add -A && git commit -q -m "run 2: lr 0.03"
 # Build the two stage tools once; stages run the DLLs, so repro never rebuilds them.
 dotnet build "$root/examples/pipeline/Prepare" -c Release -o .tools/prepare --nologo -v quiet >/dev/null
 dotnet build "$root/examples/pipeline/Train" -c Release -o .tools/train --nologo -v quiet >/dev/null
-git add -A && git commit -q -m "run 2: lr 0.03"
 cp "$root/examples/pipeline/gitml.yaml" "$root/examples/pipeline/params.yaml" .
 git ml add .tools/prepare .tools/train >/dev/null
 git ml repro

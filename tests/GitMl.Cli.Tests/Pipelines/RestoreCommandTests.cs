@@ -107,6 +107,37 @@ public class RestoreCommandTests
     }
 
     [Fact]
+    public void Restore_ObjectsOnlyOnRemote_FetchesThemVerified()
+    {
+        // Given a committed run pushed to a directory remote, then an emptied local cache
+        using var repo = PipelineRepo.CreateTwoStage();
+        var remote = TempDir.Create("remote");
+        var dest = Path.Combine(TempDir.Create("restored"), "run");
+        try
+        {
+            CliRunner.Ok(repo.Root, "remote", "add", "-d", "storage", remote);
+            CliRunner.Ok(repo.Root, "repro");
+            repo.CommitAll("run");
+            CliRunner.Ok(repo.Root, "push");
+            var model = File.ReadAllText(repo.PathOf("model.bin"));
+            Directory.Delete(repo.PathOf(".gitml/cache"), recursive: true);
+
+            // When the commit is restored
+            var json = System.Text.Json.JsonDocument.Parse(CliRunner.Ok(repo.Root, "restore", "--rev", "HEAD", "--to", dest, "--json")).RootElement;
+
+            // Then the missing objects came from the remote and the data is complete
+            Assert.True(json.GetProperty("fetched").GetInt32() > 0);
+            Assert.Equal(model, File.ReadAllText(Path.Combine(dest, "model.bin")));
+            Assert.Equal(File.ReadAllText(repo.PathOf("data/raw.csv")), File.ReadAllText(Path.Combine(dest, "data/prepared/rows.csv")));
+        }
+        finally
+        {
+            TempDir.Delete(remote);
+            TempDir.Delete(Path.GetDirectoryName(dest)!);
+        }
+    }
+
+    [Fact]
     public void Restore_UnknownRev_FailsWithNotFound()
     {
         // Given a repository with one commit
