@@ -26,9 +26,10 @@ for i in $(seq 1 "$N"); do
 done
 rows=$("$GITML" exp show --csv | tail -n +2 | wc -l)
 echo "exp show rows: $rows (commits: $N)"
-hyperfine --warmup 2 --runs 10 --export-json "$WORK/h.json" \
-  -n "git ml exp show ($N commits)" "$GITML exp show >/dev/null" \
-  -n "git log -p params.yaml metrics.json" "git log -p -- params.yaml metrics.json >/dev/null" >/dev/null
+# -N: no intermediate shell, so both figures are the programs alone.
+hyperfine -N --output=null --warmup 2 --runs 10 --export-json "$WORK/h.json" \
+  -n "git ml exp show ($N commits)" "$GITML exp show" \
+  -n "git log -p params.yaml metrics.json" "git log -p -- params.yaml metrics.json" >/dev/null
 python3 - "$WORK/h.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
