@@ -1,4 +1,5 @@
 using GitMl.Core;
+using GitMl.Core.Pipelines;
 using GitMl.Core.Pointers;
 using GitMl.Core.Remotes;
 using GitMl.Testing;
@@ -42,18 +43,18 @@ public abstract class RemoteContractTests : IDisposable
             ["a.csv"] = TrackedData.Bytes(2_000, 7),
             ["b.csv"] = TrackedData.Bytes(3_000, 8),
         });
-        var runCache = new Pipelines.RunCache(Repo.Cache);
+        var runCache = new RunCache(Repo.Cache);
         var key = Hashing.Blake3Hasher.HashMetadata("a run"u8);
-        var outs = new[] { new Pipelines.LockedOut(new PointerOut { Path = "data/prepared", Oid = dirOid, Size = 5_000, NFiles = 2 }, true) };
+        var outs = new[] { new LockedOut(new PointerOut { Path = "data/prepared", Oid = dirOid, Size = 5_000, NFiles = 2 }, true) };
         runCache.Put(key, "prepare.sh", outs);
         using var remote = Remotes.Open(null);
-        var pushed = await Pipelines.RunCacheTransfer.PushAsync(Repo, remote, 4, null, CancellationToken.None);
+        var pushed = await RunCacheTransfer.PushAsync(Repo, remote, 4, null, CancellationToken.None);
         Assert.Equal(1, pushed.EntriesTransferred);
-        Assert.Equal(0, (await Pipelines.RunCacheTransfer.PushAsync(Repo, remote, 4, null, CancellationToken.None)).EntriesTransferred);
+        Assert.Equal(0, (await RunCacheTransfer.PushAsync(Repo, remote, 4, null, CancellationToken.None)).EntriesTransferred);
 
         // When the local cache (objects and runs) is emptied and the run cache is pulled
         Directory.Delete(Repo.Cache.Root, recursive: true);
-        var pulled = await Pipelines.RunCacheTransfer.PullAsync(Repo, remote, 4, null, CancellationToken.None);
+        var pulled = await RunCacheTransfer.PullAsync(Repo, remote, 4, null, CancellationToken.None);
 
         // Then the entry is back and every object it needs is in the cache again, verified
         Assert.Equal(1, pulled.EntriesTransferred);
