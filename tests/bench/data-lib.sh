@@ -37,7 +37,7 @@ PY
 }
 
 # mean_of JSON: "wall,cpu" mean seconds (cpu = user + system) from a hyperfine export.
-mean_of() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"mean\"]},{r[\"user\"]+r[\"system\"]}")' "$1"; }
+mean_of() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["mean"], r["user"]+r["system"], sep=",")' "$1"; }
 
 # report LABEL OURS PEER PEERNAME TARGET: one comparison line (OURS/PEER are "wall,cpu"); the verdict is on wall time.
 report() {
