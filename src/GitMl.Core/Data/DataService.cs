@@ -111,6 +111,13 @@ public sealed class DataService : IDisposable
             return new OutStatus(tracked, OutState.Modified, inCache, null, []);
         }
 
+        var (fingerprint, newest) = Fingerprint(scan.Files);
+        if (State.LookupTree(tracked.RepoPath, fingerprint) == o.Oid)
+        {
+            // Not one file's path or stat changed since this listing matched the recorded manifest.
+            return new OutStatus(tracked, OutState.Unchanged, inCache, o.Oid, []);
+        }
+
         var oids = ComputeOids(scan.Files, store: false, "hashing");
         if (!inCache)
         {
@@ -121,6 +128,11 @@ public sealed class DataService : IDisposable
 
         var manifest = _repo.Cache.ReadManifest(o.Oid);
         var changes = DiffManifest(manifest, scan.Files, oids);
+        if (changes.Count == 0)
+        {
+            State.RecordTree(tracked.RepoPath, fingerprint, o.Oid, newest);
+        }
+
         return new OutStatus(tracked, changes.Count == 0 ? OutState.Unchanged : OutState.Modified, true, null, changes);
     }
 
@@ -521,6 +533,36 @@ public sealed class DataService : IDisposable
         return oid;
     }
 
+    /// <summary>
+    /// A 128-bit digest of a folder listing: every file's relative path, inode, mtime, size and mode. Equal
+    /// fingerprints mean no file was added, removed, renamed or touched. Also returns the newest mtime (racy rule).
+    /// </summary>
+    private static (UInt128 Fingerprint, long NewestMtimeNs) Fingerprint(IReadOnlyList<FileItem> files)
+    {
+        var sorted = files.OrderBy(f => f.RelInDir, StringComparer.Ordinal).ToList();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, files.Count * 64));
+        long newest = 0;
+        foreach (var f in sorted)
+        {
+            var name = System.Text.Encoding.UTF8.GetByteCount(f.RelInDir);
+            var span = buffer.GetSpan(name + 1 + 28);
+            System.Text.Encoding.UTF8.GetBytes(f.RelInDir, span);
+            span[name] = 0;
+            var rest = span[(name + 1)..];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(rest, f.Stat.Inode);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(rest[8..], f.Stat.MtimeNs);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(rest[16..], f.Stat.Size);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(rest[24..], f.Stat.Mode);
+            buffer.Advance(name + 1 + 28);
+            newest = Math.Max(newest, f.Stat.MtimeNs);
+        }
+
+        var digest = Convert.FromHexString(Blake3Hasher.HashMetadata(buffer.WrittenSpan));
+        var hi = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(digest);
+        var lo = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(digest.AsSpan(8));
+        return (new UInt128(hi, lo), newest);
+    }
+
     private static DirectoryManifest BuildManifest(IReadOnlyList<FileItem> files, string[] oids)
     {
         var entries = new ManifestEntry[files.Count];
@@ -549,6 +591,9 @@ public sealed class DataService : IDisposable
         {
             _repo.Cache.PutBytes(bytes, Oid.DirSuffix);
         }
+
+        var (fingerprint, newest) = Fingerprint(scan.Files);
+        State.RecordTree(scan.RepoPath, fingerprint, manifestOid, newest);
 
         return new PointerOut { Path = scan.RepoPath, Oid = manifestOid, Size = manifest.TotalSize, NFiles = manifest.Entries.Count };
     }
