@@ -272,6 +272,10 @@ public class ModelCommandTests
 
         // Then one header and one row, stages in the declared order
         Assert.Equal("name   latest  #dev    #staging  #prod\nchurn  v2.0.0  v2.0.0  -         v1.0.0\n", text);
+
+        // And a declared but unregistered artifact is listed with GTO's '*'
+        f.Repo.Write("gitml.yaml", "artifacts:\n  churn: {path: model.onnx}\n  ranker: {path: r.onnx}\nregistry:\n  stages: [dev, staging, prod]\n");
+        Assert.Contains("*ranker  -", CliRunner.Ok(f.Root, "model", "list"));
     }
 
     [Fact]
