@@ -36,4 +36,7 @@ ours, peer = r[0]["mean"], r[1]["mean"]
 print(f"{r[0]['command']}: {ours*1000:.0f} ms  (target <= 500 ms: {'met' if ours <= 0.5 else 'MISSED'})")
 print(f"{r[1]['command']}: {peer*1000:.0f} ms")
 print(f"ratio git-ml / git-log: {ours/peer:.1f}x")
+# CPU time (user + system) is what a loaded machine cannot inflate; wall time is what a user waits.
+cpu = lambda x: (x["user"] + x["system"]) * 1000
+print(f"cpu time: git ml exp show {cpu(r[0]):.0f} ms, git log -p {cpu(r[1]):.0f} ms")
 PY

@@ -182,7 +182,39 @@ public sealed class S3RemoteStorage : IRemoteStorage
     }, oid, ct);
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct) =>
+        (await ListAsync("runs/", ct)).Select(o => o.Oid).ToList();
+
+    /// <inheritdoc />
+    public Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct) => RunAsync(async token =>
+    {
+        // A single PUT replaces the object atomically: readers see the old entry or the new one.
+        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(RunKeyOf(key)).WithExpiry(PresignExpirySeconds));
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/yaml");
+        using var response = await Http.PutAsync(url, content, token);
+        await EnsureSuccessAsync(response, null, token);
+        return true;
+    }, null, ct);
+
+    /// <inheritdoc />
+    public Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct) => RunAsync(async token =>
+    {
+        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(RunKeyOf(key)).WithExpiry(PresignExpirySeconds));
+        using var response = await Http.GetAsync(url, token);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new GitMlException($"run-cache entry {key} is not on remote {Description}", null, ExitCode.NotFound);
+        }
+
+        await EnsureSuccessAsync(response, null, token);
+        return await response.Content.ReadAsByteArrayAsync(token);
+    }, null, ct);
+
+    /// <inheritdoc />
     public void Dispose() => _client.Dispose();
+
+    private string RunKeyOf(string key) => _keyPrefix + "runs/" + Oid.Require(key, "run-cache key")[..2] + "/" + key[2..];
 
     private Task<IReadOnlyList<RemoteObject>> ListAsync(string relPrefix, CancellationToken ct) => RunAsync<IReadOnlyList<RemoteObject>>(async token =>
     {
@@ -284,9 +316,11 @@ public sealed class S3RemoteStorage : IRemoteStorage
         {
             if (reader.NodeType == System.Xml.XmlNodeType.EndElement && reader.LocalName == "Contents" && key is not null)
             {
-                if (key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal))
+                var area = key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal) ? 3
+                    : key.StartsWith(_keyPrefix + "runs/", StringComparison.Ordinal) ? 5 : 0;
+                if (area > 0)
                 {
-                    var parts = key[(_keyPrefix.Length + 3)..].Split('/');
+                    var parts = key[(_keyPrefix.Length + area)..].Split('/');
                     if (parts.Length == 2 && parts[0].Length == 2 && Oid.IsValid(parts[0] + parts[1]))
                     {
                         result.Add(new RemoteObject(parts[0] + parts[1], size));
