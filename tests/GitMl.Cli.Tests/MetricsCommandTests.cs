@@ -95,6 +95,25 @@ public class MetricsCommandTests : IClassFixture<MetricsFixture>
     }
 }
 
+public class MetricsShowBranchesTests : IClassFixture<MetricsFixture>
+{
+    private readonly MetricsFixture _fx;
+
+    public MetricsShowBranchesTests(MetricsFixture fx) => _fx = fx;
+
+    [Fact]
+    public void MetricsShow_AllBranches_OneRowPerBranchAndFile()
+    {
+        // Given branches main (at v2) and exp (at v1)
+        // When metrics show lists every branch as JSON
+        var json = JsonDocument.Parse(CliRunner.Ok(_fx.Root, "metrics", "show", "--all-branches", "--json")).RootElement;
+
+        // Then each branch has its own values
+        Assert.Equal(0.9012345, json.GetProperty("exp").GetProperty("metrics.json").GetProperty("val.accuracy").GetDouble());
+        Assert.Equal(0.9234567, json.GetProperty("main").GetProperty("metrics.json").GetProperty("val.accuracy").GetDouble());
+    }
+}
+
 public class MetricsErrorTests
 {
     [Fact]

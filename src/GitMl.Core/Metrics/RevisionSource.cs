@@ -38,6 +38,9 @@ public sealed class RevisionSource
     /// <summary>The work tree root.</summary>
     public string WorkDir { get; }
 
+    /// <summary>How many files were parsed (not served from the blob-id memo); for tests.</summary>
+    internal int FlattenCount { get; private set; }
+
     /// <summary>The Git port.</summary>
     public IGitPort Git => _git;
 
@@ -102,6 +105,7 @@ public sealed class RevisionSource
         }
 
         var flat = StructuredFile.Flatten(bytes, $"{path} at {rev.Label}");
+        FlattenCount++;
         if (blob is not null)
         {
             _flatByBlob[blob] = flat;
