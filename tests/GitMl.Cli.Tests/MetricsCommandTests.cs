@@ -136,6 +136,32 @@ public class MetricsErrorTests
     }
 
     [Fact]
+    public void MetricsShow_MetricsPathThroughSymlinkOutsideRepo_IsRefused()
+    {
+        // Given gitml.yaml naming a metrics file through a symlinked folder that points outside the work tree
+        using var repo = TempGitRepo.Create();
+        var outside = TempDir.Create("outside");
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "secret.json"), "{\"token\": 1}");
+            CliRunner.Ok(repo.Root, "init");
+            repo.Write("gitml.yaml", "stages:\n  t:\n    cmd: x\n    metrics: [link/secret.json]\n");
+            File.CreateSymbolicLink(repo.PathOf("link"), outside);
+
+            // When metrics show reads the workspace
+            var r = CliRunner.Run(repo.Root, "metrics", "show");
+
+            // Then the read is refused and nothing from outside is printed
+            Assert.Equal(4, r.ExitCode);
+            Assert.DoesNotContain("token", r.StdOut);
+        }
+        finally
+        {
+            TempDir.Delete(outside);
+        }
+    }
+
+    [Fact]
     public void MetricsDiff_NonNumericValue_HasNoChange()
     {
         // Given a metric that changed from a number to a string

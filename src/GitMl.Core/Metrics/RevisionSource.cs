@@ -58,7 +58,8 @@ public sealed class RevisionSource
 
         if (rev.IsWorkspace)
         {
-            var full = Path.Combine(WorkDir, path.Replace('/', Path.DirectorySeparatorChar));
+            // Paths come from gitml.yaml: a symlinked folder must not lead the read outside the work tree.
+            var full = SafePath.ResolveUnder(WorkDir, path.Replace('/', Path.DirectorySeparatorChar), PipelineFile.FileName);
             return File.Exists(full) ? File.ReadAllBytes(full) : null;
         }
 
