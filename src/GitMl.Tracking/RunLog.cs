@@ -60,6 +60,7 @@ public sealed class RunLog : IDisposable
     {
         var dir = Path.GetFullPath(directory ?? Path.Combine(FindWorkTreeRoot(System.IO.Directory.GetCurrentDirectory()), DefaultDirectoryName));
         System.IO.Directory.CreateDirectory(dir);
+        EnsureIgnoreFile(dir);
         var log = new RunLog(dir);
         if (resume)
         {
@@ -375,6 +376,16 @@ public sealed class RunLog : IDisposable
             }
 
             throw;
+        }
+    }
+
+    // The lock file and temp files are local machinery; keep them out of 'git add gitml-log'.
+    private static void EnsureIgnoreFile(string dir)
+    {
+        var ignore = Path.Combine(dir, ".gitignore");
+        if (!File.Exists(ignore))
+        {
+            WriteAtomic(ignore, Utf8NoBom.GetBytes("/.lock\n*.tmp\n"));
         }
     }
 

@@ -21,6 +21,9 @@ internal sealed class Snapshot
 
     public List<string> Unparsable { get; } = [];
 
+    /// <summary>File oids listed by each cached or remote manifest.</summary>
+    public Dictionary<string, IReadOnlyList<string>> ManifestEntries { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Temp files a killed writer left in an object folder (never read as objects).</summary>
     public List<string> Litter { get; } = [];
 
@@ -63,13 +66,15 @@ internal sealed class Snapshot
             }
         }
 
-        ReadStore(Path.Combine(work, ".gitml", "cache"), s.Cache, s.Corrupt, s.Litter, "cache");
-        ReadStore(world.RemoteDir, s.Remote, s.Corrupt, s.Litter, "remote");
+        ReadStore(Path.Combine(work, ".gitml", "cache"), s.Cache, s, "cache");
+        ReadStore(world.RemoteDir, s.Remote, s, "remote");
         return s;
     }
 
-    private static void ReadStore(string root, HashSet<string> into, List<string> corrupt, List<string> litter, string what)
+    private static void ReadStore(string root, HashSet<string> into, Snapshot s, string what)
     {
+        var corrupt = s.Corrupt;
+        var litter = s.Litter;
         var b3 = Path.Combine(root, "b3");
         if (!Directory.Exists(b3))
         {
@@ -108,7 +113,7 @@ internal sealed class Snapshot
             {
                 try
                 {
-                    DirectoryManifest.Parse(File.ReadAllBytes(file), oid);
+                    s.ManifestEntries[oid] = DirectoryManifest.Parse(File.ReadAllBytes(file), oid).Entries.Select(e => e.Oid).ToList();
                 }
                 catch (GitMlException ex)
                 {

@@ -8,6 +8,7 @@ make_files "$repo/data" 20000 102400
 cp -a data "$BENCH/cp-src"
 for type in copy hardlink; do
   printf '[cache]\n\ttype = %s\n' "$type" > .gitml/config
-  ours=$(time_cmd "checkout20k-$type" "rm -rf $repo/data" "$GM checkout data" 3)
-  report "checkout 20,000 x 100 KB (cache.type=$type)" "$ours" "$(time_cmd cp20k "rm -rf $BENCH/cp-dst" "cp -r $BENCH/cp-src $BENCH/cp-dst" 3)" "cp -r" 1.0
+  ours=$(time_cmd "checkout20k-$type" "rm -rf $repo/data" "$GM checkout data" 3 0)
+  peer=$(time_cmd cp20k "rm -rf $BENCH/cp-dst" "cp -r $BENCH/cp-src $BENCH/cp-dst" 3 0)
+  report "checkout 20,000 x 100 KB (cache.type=$type)" "$ours" "$peer" "cp -r" 1.0
 done

@@ -37,7 +37,7 @@ PY
 }
 
 # mean_of JSON: "wall,cpu" mean seconds (cpu = user + system) from a hyperfine export.
-mean_of() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(f"{r[\"mean\"]},{r[\"user\"]+r[\"system\"]}")' "$1"; }
+mean_of() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print(r["mean"], r["user"]+r["system"], sep=",")' "$1"; }
 
 # report LABEL OURS PEER PEERNAME TARGET: one comparison line (OURS/PEER are "wall,cpu"); the verdict is on wall time.
 report() {
@@ -51,16 +51,16 @@ print(f"{label:<42} git ml {ow*1000:8.0f} ms (cpu {oc*1000:7.0f}) | {peer_name:<
 PY
 }
 
-# time_cmd NAME PREPARE COMMAND [RUNS]: hyperfine mean in seconds.
+# time_cmd NAME PREPARE COMMAND [RUNS] [WARMUP]: hyperfine "wall,cpu" means in seconds.
 time_cmd() {
-  local name="$1" prepare="$2" cmd="$3" runs="${4:-5}"
+  local name="$1" prepare="$2" cmd="$3" runs="${4:-5}" warmup="${5:-1}"
   local json="$BENCH/$name.json"
   if [[ -n "$prepare" ]]; then
-    hyperfine -N --style none --warmup 1 --runs "$runs" --prepare "$prepare" --export-json "$json" "$cmd" >/dev/null 2>&1 \
-      || hyperfine --style none --warmup 1 --runs "$runs" --prepare "$prepare" --export-json "$json" "$cmd" >/dev/null
+    hyperfine -N --style none --warmup "$warmup" --runs "$runs" --prepare "$prepare" --export-json "$json" "$cmd" >/dev/null 2>&1 \
+      || hyperfine --style none --warmup "$warmup" --runs "$runs" --prepare "$prepare" --export-json "$json" "$cmd" >/dev/null
   else
-    hyperfine -N --style none --warmup 1 --runs "$runs" --export-json "$json" "$cmd" >/dev/null 2>&1 \
-      || hyperfine --style none --warmup 1 --runs "$runs" --export-json "$json" "$cmd" >/dev/null
+    hyperfine -N --style none --warmup "$warmup" --runs "$runs" --export-json "$json" "$cmd" >/dev/null 2>&1 \
+      || hyperfine --style none --warmup "$warmup" --runs "$runs" --export-json "$json" "$cmd" >/dev/null
   fi
   mean_of "$json"
 }

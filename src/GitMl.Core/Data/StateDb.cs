@@ -22,7 +22,8 @@ public sealed class StateDb
     public const string FileName = "state";
 
     private const long RacyWindowNs = 50_000_000;
-    private static readonly byte[] Magic = "GMLSTAT2"u8.ToArray();
+    private const int ChecksumLength = 32;
+    private static readonly byte[] Magic = "GMLSTAT3"u8.ToArray();
 
     private readonly Dictionary<string, Entry> _entries;
     private readonly Lock _gate = new();
@@ -94,6 +95,33 @@ public sealed class StateDb
         }
     }
 
+    /// <summary>
+    /// The manifest oid recorded for folder <paramref name="relPath"/> when its listing fingerprint (every file's path
+    /// and stat, see <see cref="DataService"/>) is unchanged, else null. Lets a no-op status skip the manifest entirely.
+    /// </summary>
+    public string? LookupTree(string relPath, UInt128 fingerprint)
+    {
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(TreeKey(relPath), out var e) && e.Inode == (ulong)(fingerprint >> 64) && e.Size == (long)(ulong)fingerprint)
+            {
+                return e.Digest.ToHex() + Hashing.Oid.DirSuffix;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Records a folder's listing fingerprint and manifest oid; <paramref name="newestMtimeNs"/> drives the racy rule.</summary>
+    public void RecordTree(string relPath, UInt128 fingerprint, string manifestOid, long newestMtimeNs)
+    {
+        lock (_gate)
+        {
+            _entries[TreeKey(relPath)] = new Entry((ulong)(fingerprint >> 64), newestMtimeNs, (long)(ulong)fingerprint, Digest256.FromHex(manifestOid));
+            _dirty = true;
+        }
+    }
+
     /// <summary>Forgets one path.</summary>
     public void Forget(string relPath)
     {
@@ -109,7 +137,8 @@ public sealed class StateDb
         var prefix = relPath + "/";
         lock (_gate)
         {
-            var gone = _entries.Keys.Where(k => k == relPath || k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            var tree = TreeKey(relPath);
+            var gone = _entries.Keys.Where(k => k == relPath || k == tree || k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
             foreach (var k in gone)
             {
                 _entries.Remove(k);
@@ -138,8 +167,14 @@ public sealed class StateDb
         AtomicFile.WriteAllBytes(Path, bytes);
     }
 
+    // Folder entries share the table under a key no path can have (paths never contain NUL).
+    private static string TreeKey(string relPath) => "\0tree\0" + relPath;
+
     // Layout: magic, i32 count, then per entry: u16 path length, UTF-8 path, u64 inode, i64 mtime ns, i64 size,
-    // 32-byte digest. Fixed-width fields let the loader slice a span without a stream or per-field calls.
+    // 32-byte digest; then the SHA-256 of everything before it (OpenSSL: a few ms for 100k entries). Fixed-width fields
+    // let the loader slice a span without a stream or per-field calls. The checksum exists because a flipped bit in a
+    // digest would otherwise be trusted (its stat still matches) and make status call an unchanged file modified
+    // (found by the corruption tests).
     private static byte[] Serialize(Dictionary<string, Entry> entries, long racyAfterNs)
     {
         var buffer = new ArrayBufferWriter<byte>(64 + (entries.Count * 100));
@@ -172,18 +207,27 @@ public sealed class StateDb
             count++;
         }
 
-        var bytes = buffer.WrittenSpan.ToArray();
+        var bytes = new byte[buffer.WrittenCount + ChecksumLength];
+        buffer.WrittenSpan.CopyTo(bytes);
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(countAt), count);
+        System.Security.Cryptography.SHA256.HashData(bytes.AsSpan(0, buffer.WrittenCount), bytes.AsSpan(buffer.WrittenCount));
         return bytes;
     }
 
     private static void ReadInto(byte[] bytes, Dictionary<string, Entry> entries)
     {
         ReadOnlySpan<byte> span = bytes;
-        if (span.Length < Magic.Length + 4 || !span[..Magic.Length].SequenceEqual(Magic))
+        if (span.Length < Magic.Length + 4 + ChecksumLength || !span[..Magic.Length].SequenceEqual(Magic))
         {
             throw new InvalidDataException("not a GitMl state file");
         }
+
+        if (!System.Security.Cryptography.SHA256.HashData(span[..^ChecksumLength]).AsSpan().SequenceEqual(span[^ChecksumLength..]))
+        {
+            throw new InvalidDataException("state file checksum mismatch");
+        }
+
+        span = span[..^ChecksumLength];
 
         var count = BinaryPrimitives.ReadInt32LittleEndian(span[Magic.Length..]);
 
