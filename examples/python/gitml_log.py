@@ -72,6 +72,9 @@ class RunLog:
     def __init__(self, directory=None, resume=False):
         self.directory = os.path.abspath(directory or os.path.join(_work_tree_root(os.getcwd()), "gitml-log"))
         os.makedirs(os.path.join(self.directory, "plots"), exist_ok=True)
+        ignore = os.path.join(self.directory, ".gitignore")
+        if not os.path.exists(ignore):  # keep the lock and temp files out of 'git add gitml-log'
+            _write_atomic(ignore, "/.lock\n*.tmp\n")
         self.step = 0
         self._metrics = {}
         self._params = {}

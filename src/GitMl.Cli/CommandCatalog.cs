@@ -28,6 +28,8 @@ internal static class CommandCatalog
         // Pipelines and runs (issue 4)
         yield return StageCommand.Create(ctx);
         yield return ReproCommand.Create(ctx);
+        yield return RestoreCommand.Create(ctx);
+        yield return ExpCommand.Create(ctx);
 
         // Metrics, params and logging (issue 5)
         yield return MetricsCommand.Create(ctx);

@@ -19,7 +19,7 @@ internal sealed class RemoteOptions
 
     public Option<string?> Remote { get; } = new("--remote", "-r") { Description = "Remote name (default: core.remote)" };
 
-    public Option<int?> Jobs { get; } = new("--jobs", "-j") { Description = "Parallel transfers (default: the remote's jobs, else 4 per core, at most 32)" };
+    public Option<int?> Jobs { get; } = new("--jobs", "-j") { Description = "Parallel transfers (default: the remote's jobs, else 8 per core, 16 to 64)" };
 
     public Option<bool> AllBranches { get; } = new("--all-branches", "-a") { Description = "Also every local branch tip" };
 

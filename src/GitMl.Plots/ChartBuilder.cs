@@ -59,7 +59,7 @@ public sealed class ChartBuilder
             }
         }
 
-        Decorate(plot, title, revs[^1].Plot, revs[^1].Plot.X ?? "step", revs[^1].Plot.YLabel ?? string.Join(", ", revs.SelectMany(r => StepSeries.YColumns(r.Plot, r.Table)).Distinct()));
+        Decorate(plot, title, revs[^1].Plot, revs[^1].Plot.X ?? "step", revs[^1].Plot.YLabel ?? string.Join(", ", revs.SelectMany(r => StepSeries.YColumns(r.Plot, r.Table).Select(c => SeriesName(r.Plot, c))).Distinct()));
         return plot;
     }
 
@@ -188,7 +188,7 @@ public sealed class ChartBuilder
         plot.Title(title);
         plot.XLabel("metric");
         plot.YLabel("value");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         return plot;
     }
 
@@ -228,6 +228,6 @@ public sealed class ChartBuilder
         plot.Title(title);
         plot.XLabel(def.XLabel ?? x);
         plot.YLabel(y);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
     }
 }

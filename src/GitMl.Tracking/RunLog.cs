@@ -60,6 +60,7 @@ public sealed class RunLog : IDisposable
     {
         var dir = Path.GetFullPath(directory ?? Path.Combine(FindWorkTreeRoot(System.IO.Directory.GetCurrentDirectory()), DefaultDirectoryName));
         System.IO.Directory.CreateDirectory(dir);
+        EnsureIgnoreFile(dir);
         var log = new RunLog(dir);
         if (resume)
         {
@@ -83,6 +84,17 @@ public sealed class RunLog : IDisposable
         using var lockFile = AcquireLock(Path.Combine(directory, ".lock"), timeout ?? TimeSpan.FromSeconds(30));
         using var log = Open(directory, resume: true);
         action(log);
+    }
+
+    /// <summary>
+    /// Starts a fresh run in <paramref name="directory"/> under the same lock as <see cref="Update"/>: removes earlier
+    /// metrics, params and step series so the next calls begin at step 0.
+    /// </summary>
+    public static void StartFresh(string directory, TimeSpan? timeout = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        using var lockFile = AcquireLock(Path.Combine(directory, ".lock"), timeout ?? TimeSpan.FromSeconds(30));
+        Open(directory, resume: false).Dispose();
     }
 
     /// <summary>The folder GitMl uses by default for a start folder: <c>gitml-log</c> at its Git work tree root.</summary>
@@ -364,6 +376,16 @@ public sealed class RunLog : IDisposable
             }
 
             throw;
+        }
+    }
+
+    // The lock file and temp files are local machinery; keep them out of 'git add gitml-log'.
+    private static void EnsureIgnoreFile(string dir)
+    {
+        var ignore = Path.Combine(dir, ".gitignore");
+        if (!File.Exists(ignore))
+        {
+            WriteAtomic(ignore, Utf8NoBom.GetBytes("/.lock\n*.tmp\n"));
         }
     }
 

@@ -32,7 +32,7 @@ public class BatchingAndReloadTests
             Assert.Equal(Oip.Floats(plainResults[i].Body.GetProperty("outputs")[0]), Oip.Floats(y));
         }
 
-        var metrics = await batchedHttp.GetStringAsync("/metrics");
+        var metrics = await batchedHttp.GetStringAsync("/metrics", TestContext.Current.CancellationToken);
         var runs = long.Parse(Regex.Match(metrics, @"gitml_inference_batch_size_count\{model=""linear""\} (\d+)").Groups[1].Value);
         var rows = requests.Sum(r => r.Length);
         Assert.True(runs < requests.Count, $"expected fewer runs than requests, got {runs} runs for {requests.Count} requests");
@@ -73,13 +73,13 @@ public class BatchingAndReloadTests
                 versionsSeen.AddOrUpdate(version, 1, (_, n) => n + 1);
             }
         })).ToList();
-        await Task.Delay(300);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
 
         // When prod moves to v2 and the load endpoint is called
         repo.Assign("v2.0.0", "prod");
         var (loadStatus, load) = await Oip.PostAsync(http, "/v2/repository/models/linear/load", "{}");
         var afterSwitch = versionsSeen.GetValueOrDefault("v2.0.0");
-        await Task.Delay(300);
+        await Task.Delay(300, TestContext.Current.CancellationToken);
         await stop.CancelAsync();
         await Task.WhenAll(clients);
 
@@ -91,7 +91,7 @@ public class BatchingAndReloadTests
         Assert.True(versionsSeen.GetValueOrDefault("v1.0.0") > 0);
         Assert.True(versionsSeen["v2.0.0"] > afterSwitch);
         Assert.Equal("v2.0.0", (await Oip.GetAsync(http, "/v2/models/linear")).Body.GetProperty("versions")[0].GetString());
-        Assert.Contains("gitml_model_reloads_total{model=\"linear\",outcome=\"success\"} 1", await http.GetStringAsync("/metrics"));
+        Assert.Contains("gitml_model_reloads_total{model=\"linear\",outcome=\"success\"} 1", await http.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
 
         // And a second load with nothing new changes nothing
         Assert.False((await Oip.PostAsync(http, "/v2/repository/models/linear/load", "{}")).Body.GetProperty("changed").GetBoolean());
@@ -115,14 +115,14 @@ public class BatchingAndReloadTests
                     Interlocked.Increment(ref failures);
                 }
             }
-        });
+        }, TestContext.Current.CancellationToken);
 
         // When prod is reassigned to v2 in the repository
         repo.Assign("v2.0.0", "prod");
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (server.Current?.Version != "v2.0.0" && DateTime.UtcNow < deadline)
         {
-            await Task.Delay(50);
+            await Task.Delay(50, TestContext.Current.CancellationToken);
         }
 
         await stop.CancelAsync();
@@ -131,7 +131,7 @@ public class BatchingAndReloadTests
         // Then the server switched on its own and no request failed
         Assert.Equal("v2.0.0", server.Current?.Version);
         Assert.Equal(0, failures);
-        Assert.Contains("version=\"v2.0.0\"", await http.GetStringAsync("/metrics"));
+        Assert.Contains("version=\"v2.0.0\"", await http.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -154,6 +154,6 @@ public class BatchingAndReloadTests
         Assert.Equal(404, status);
         Assert.Contains("still serving v1.0.0", body.GetProperty("error").GetString());
         Assert.Equal(200, (await Oip.PostAsync(http, "/v2/models/linear/infer", Oip.LinearRequest([[1, 2, 3]]))).Status);
-        Assert.Contains("gitml_model_reloads_total{model=\"linear\",outcome=\"failure\"} 1", await http.GetStringAsync("/metrics"));
+        Assert.Contains("gitml_model_reloads_total{model=\"linear\",outcome=\"failure\"} 1", await http.GetStringAsync("/metrics", TestContext.Current.CancellationToken));
     }
 }

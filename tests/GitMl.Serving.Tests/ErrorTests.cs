@@ -78,7 +78,7 @@ public class ErrorTests
 
         // And once loading finishes everything is served
         gate.SetResult();
-        await server.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+        await server.Ready.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
         Assert.Equal(200, (await Oip.GetAsync(http, "/v2/health/ready")).Status);
         Assert.Equal(200, (await Oip.PostAsync(http, "/v2/models/linear/infer", Oip.LinearRequest([[1, 2, 3]]))).Status);
     }

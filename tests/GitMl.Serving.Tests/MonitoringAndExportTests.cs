@@ -20,8 +20,8 @@ public class MonitoringAndExportTests
         await Oip.PostAsync(http, "/v2/models/linear/infer", "{\"inputs\":[]}");
 
         // When /metrics is scraped
-        using var response = await http.GetAsync("/metrics");
-        var text = await response.Content.ReadAsStringAsync();
+        using var response = await http.GetAsync("/metrics", TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
 
         // Then it is Prometheus text with outcome counters, histograms and the loaded version
         Assert.StartsWith("text/plain; version=0.0.4", response.Content.Headers.ContentType!.ToString());

@@ -12,7 +12,8 @@ namespace GitMl.Testing;
 /// </summary>
 public sealed class MotoServer : IDisposable
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // Generous: on a loaded 2-core CI machine moto can take seconds to reset its state.
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(60) };
     private readonly IDictionary<string, string?> _env;
     private Process? _process;
     private string? _startError;

@@ -114,6 +114,17 @@ public sealed class RunLogTests : IDisposable
     }
 
     [Fact]
+    public void Update_KeepsLockAndTempFilesOutOfGit()
+    {
+        // When the locked update path runs
+        RunLog.Update(_dir, log => log.LogMetric("loss", 1));
+
+        // Then the folder ignores its lock and temp files, and no temp file is left behind
+        Assert.Equal("/.lock\n*.tmp\n", File.ReadAllText(Path.Combine(_dir, ".gitignore")));
+        Assert.Empty(Directory.GetFiles(_dir, "*.tmp", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public void LogMetric_NaN_IsRefused()
     {
         using var log = RunLog.Open(_dir);

@@ -23,7 +23,7 @@ internal static class CheckoutCommand
             var words = (parse.GetValue(args) ?? []).ToList();
             string? sha = null;
             string? rev = null;
-            if (words.Count > 0 && IsRevision(repo, words[0]))
+            if (words.Count > 0 && IsRevision(repo, ctx.Cwd, words[0]))
             {
                 rev = words[0];
                 sha = repo.Git.ResolveCommit(rev);
@@ -64,10 +64,10 @@ internal static class CheckoutCommand
         return command;
     }
 
-    private static bool IsRevision(GitMlRepository repo, string word)
+    private static bool IsRevision(GitMlRepository repo, string cwd, string word)
     {
         // A word naming something in the work tree is a target even if Git could also read it as a rev.
-        var full = Path.GetFullPath(Path.Combine(repo.WorkDir, word));
+        var full = Path.GetFullPath(Path.Combine(cwd, word));
         if (File.Exists(full) || Directory.Exists(full) || File.Exists(full + ".gitml"))
         {
             return false;

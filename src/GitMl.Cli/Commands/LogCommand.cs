@@ -84,6 +84,16 @@ internal static class LogCommand
             return 0;
         });
 
+        var start = new Command("start", "Begin a fresh run: clear gitml-log/ metrics, params and step series");
+        start.SetAction(_ =>
+        {
+            var dir = LogDirectory(ctx);
+            RunLog.StartFresh(dir);
+            ctx.Err.WriteLine($"note: started a fresh run in {dir}");
+            return 0;
+        });
+
+        group.Subcommands.Add(start);
         group.Subcommands.Add(metric);
         group.Subcommands.Add(param);
         group.Subcommands.Add(stepCommand);
@@ -97,12 +107,9 @@ internal static class LogCommand
 
     private static void Update(CliContext ctx, Action<RunLog> action)
     {
-        // The log goes to the work tree root so metrics discovery finds gitml-log/ at every rev.
-        var root = LibGitRoot(ctx.Cwd);
-        var dir = Path.Combine(root, RunLog.DefaultDirectoryName);
         try
         {
-            RunLog.Update(dir, action);
+            RunLog.Update(LogDirectory(ctx), action);
         }
         catch (InvalidDataException ex)
         {
@@ -110,15 +117,7 @@ internal static class LogCommand
         }
     }
 
-    private static string LibGitRoot(string cwd)
-    {
-        try
-        {
-            return GitMlRepository.FindWorkDir(cwd);
-        }
-        catch (GitMlException)
-        {
-            return cwd;
-        }
-    }
+    // The log goes to the work tree root so metrics discovery finds gitml-log/ at every rev. A plain walk up to '.git'
+    // (no libgit2) keeps each call of a training loop cheap.
+    private static string LogDirectory(CliContext ctx) => RunLog.DefaultDirectory(ctx.Cwd);
 }

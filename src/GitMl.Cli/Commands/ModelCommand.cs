@@ -142,10 +142,18 @@ internal static class ModelCommand
             using var repo = ctx.OpenRepository();
             var when = ParseAsOf(p.GetValue(asOf));
             var state = RegistryState.Load(repo.Git);
-            var allowed = new ModelRegistry(repo).AllowedStages() ?? [];
-            var snaps = state.Artifacts.Select(a => state.Snapshot(a, when))
+            var pipeline = Core.Pipelines.PipelineFile.Load(repo.WorkDir);
+            var allowed = pipeline.RegistryStages ?? [];
+            foreach (var bad in pipeline.Artifacts.Keys.Where(k => !RegistryTagName.IsValidArtifactName(k)))
+            {
+                ctx.Warn($"artifact name '{bad}' in gitml.yaml is not valid in registry tags (lower-case letters, digits, '-', '/')");
+            }
+
+            // Declared artifacts with no tags yet are listed too (GTO marks them unregistered).
+            var names = state.Artifacts.Concat(pipeline.Artifacts.Keys.Where(RegistryTagName.IsValidArtifactName)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+            var snaps = names.Select(a => state.Snapshot(a, when))
                 .Where(s => p.GetValue(all) || !s.Deprecated)
-                .Where(s => s.Versions.Count > 0 || s.StageVersions.Count > 0 || s.Deprecated)
+                .Where(s => s.Versions.Count > 0 || s.StageVersions.Count > 0 || s.Deprecated || (when is null && pipeline.Artifacts.ContainsKey(s.Name)))
                 .ToList();
             var stages = allowed.Concat(snaps.SelectMany(s => s.StageVersions.Keys).Order(StringComparer.Ordinal)).Distinct(StringComparer.Ordinal).ToList();
             if (p.GetValue(json))
@@ -156,6 +164,7 @@ internal static class ModelCommand
                     latest = s.Latest?.Version,
                     stages = s.StageVersions,
                     deprecated = s.Deprecated,
+                    registered = s.Versions.Count > 0,
                 }));
                 return 0;
             }
@@ -170,7 +179,8 @@ internal static class ModelCommand
             header.AddRange(stages.Select(s => "#" + s));
             var rows = snaps.Select(s =>
             {
-                var row = new List<string> { s.Deprecated ? s.Name + " (deprecated)" : s.Name, s.Latest?.Version ?? "-" };
+                var label = s.Deprecated ? s.Name + " (deprecated)" : s.Versions.Count == 0 ? "*" + s.Name : s.Name;
+                var row = new List<string> { label, s.Latest?.Version ?? "-" };
                 row.AddRange(stages.Select(st => s.StageVersions.TryGetValue(st, out var v) ? ShortVersion(v) : "-"));
                 return (IReadOnlyList<string>)row;
             }).ToList();

@@ -11,6 +11,8 @@ internal static class PullCommand
         var o = new RemoteOptions();
         var command = new Command("pull", "Fetch tracked data and write it into the workspace (never overwrites local changes)");
         o.AddTo(command);
+        var runCache = new Option<bool>("--run-cache") { Description = "Also transfer the run cache (remembered stage runs) and the objects of their outs" };
+        command.Options.Add(runCache);
         command.SetAction(async (pr, ct) =>
         {
             using var repo = ctx.OpenRepository();
@@ -39,6 +41,12 @@ internal static class PullCommand
             }
 
             result.Fetch.ThrowIfIncomplete();
+            if (pr.GetValue(runCache))
+            {
+                var runs = await GitMl.Core.Pipelines.RunCacheTransfer.PullAsync(repo, remote, o.JobsFor(pr, settings), ctx.Progress(), ct);
+                PushCommand.RunCacheReport(ctx, runs, "pulled", pr.GetValue(o.Json));
+            }
+
             return 0;
         });
         return command;

@@ -11,6 +11,8 @@ internal static class PushCommand
         var o = new RemoteOptions();
         var command = new Command("push", "Upload tracked data to a remote (only what it lacks)");
         o.AddTo(command);
+        var runCache = new Option<bool>("--run-cache") { Description = "Also transfer the run cache (remembered stage runs) and the objects of their outs" };
+        command.Options.Add(runCache);
         command.SetAction(async (pr, ct) =>
         {
             using var repo = ctx.OpenRepository();
@@ -23,8 +25,22 @@ internal static class PushCommand
             var result = await new TransferService(repo.Cache).PushAsync(outs, remote, jobs, ctx.Progress(), ct);
             TransferReport.Write(ctx, result, pr.GetValue(o.Json));
             result.ThrowIfIncomplete();
+            if (pr.GetValue(runCache))
+            {
+                var runs = await GitMl.Core.Pipelines.RunCacheTransfer.PushAsync(repo, remote, jobs, ctx.Progress(), ct);
+                RunCacheReport(ctx, runs, "pushed", pr.GetValue(o.Json));
+            }
+
             return 0;
         });
         return command;
+    }
+
+    internal static void RunCacheReport(CliContext ctx, GitMl.Core.Pipelines.RunCacheTransferResult runs, string verb, bool json)
+    {
+        // With --json the transfer report above is the document; the run-cache line goes to stderr.
+        var w = json ? ctx.Err : ctx.Out;
+        w.WriteLine($"run cache: {runs.EntriesTransferred} of {runs.Entries} run(s) {verb}, {runs.Objects.Transferred} object(s) moved"
+            + (runs.Skipped > 0 ? $", {runs.Skipped} skipped" : string.Empty));
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GitMl.Core;
 using GitMl.Core.Data;
 using GitMl.Core.Pipelines;
 
@@ -14,15 +15,28 @@ internal static class ReproCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Print what would run and why; change nothing" };
         var downstream = new Option<bool>("--downstream") { Description = "Run the given stages and every stage that depends on them" };
         var noRunCache = new Option<bool>("--no-run-cache") { Description = "Always run commands; do not restore outs of earlier identical runs" };
+        var rev = new Option<string?>("--rev") { Description = "With --verify: the commit whose run to re-create" };
+        var verify = new Option<bool>("--verify") { Description = "Re-run --rev's pipeline in a temporary copy and compare every out with its gitml.lock" };
+        var remote = new Option<string?>("--remote", "-r") { Description = "With --verify: remote to fetch missing objects from (default: core.remote)" };
         var json = GlobalOptions.Json();
         var command = new Command("repro", "Run the pipeline stages whose cmd, deps, params or outs changed, in DAG order")
         {
-            stages, force, dryRun, downstream, noRunCache, json,
+            stages, force, dryRun, downstream, noRunCache, rev, verify, remote, json,
         };
         command.SetAction(parse =>
         {
             var asJson = parse.GetValue(json);
             using var repo = ctx.OpenRepository();
+            if (parse.GetValue(verify) || parse.GetValue(rev) is not null)
+            {
+                if (!parse.GetValue(verify) || parse.GetValue(rev) is null)
+                {
+                    throw new GitMlException("--rev and --verify go together", "run 'git ml repro --rev REV --verify'", ExitCode.Usage);
+                }
+
+                return Verify(ctx, repo, parse.GetValue(rev)!, parse.GetValue(remote), asJson);
+            }
+
             var options = new ReproOptions(parse.GetValue(stages) ?? [], parse.GetValue(force), parse.GetValue(dryRun), parse.GetValue(downstream), !parse.GetValue(noRunCache));
             using var repoLock = options.DryRun ? null : ctx.Lock(repo, "repro");
             using var data = new DataService(repo, ctx.Progress());
@@ -71,6 +85,46 @@ internal static class ReproCommand
             return 0;
         });
         return command;
+    }
+
+    private static int Verify(CliContext ctx, GitMlRepository repo, string rev, string? remote, bool asJson)
+    {
+        var log = asJson ? ctx.Err : ctx.Out;
+        var results = new VerifyService(repo, log, asJson ? ctx.Err : ctx.Out, ctx.Err).Verify(rev, remote);
+        var ok = results.All(r => r.Reproducible);
+        if (asJson)
+        {
+            JsonOut.Write(ctx, new
+            {
+                rev,
+                reproducible = ok,
+                outs = results.Select(r => new { stage = r.Stage, path = r.Path, reproducible = r.Reproducible, expected_oid = r.ExpectedOid, actual_oid = r.ActualOid, detail = r.Detail }),
+            });
+        }
+        else
+        {
+            ctx.Out.WriteLine();
+            foreach (var r in results)
+            {
+                ctx.Out.WriteLine(r.Reproducible ? $"reproducible: {r.Path}" : $"differs:      {r.Path} ({r.Detail})");
+            }
+        }
+
+        if (ok)
+        {
+            if (!asJson)
+            {
+                ctx.Out.WriteLine($"{rev} is reproducible: all {results.Count} outs match its gitml.lock.");
+            }
+
+            return 0;
+        }
+
+        var bad = results.Where(r => !r.Reproducible).ToList();
+        throw new GitMlException(
+            $"{rev} is not reproducible: {bad.Count} of {results.Count} outs differ ({string.Join(", ", bad.Select(b => b.Path))})",
+            "look for randomness without a fixed seed, timestamps, or deps not listed in gitml.yaml",
+            ExitCode.NotReproducible);
     }
 
     internal static string ActionName(StageAction action) => action switch

@@ -25,7 +25,7 @@ public sealed class DataService : IDisposable
     private readonly ILogger _logger;
     private StateDb? _state;
     private WorkspaceLinker? _linker;
-    private string? _unsyncedObject;
+    private readonly System.Collections.Concurrent.ConcurrentBag<string> _unsynced = [];
 
     /// <summary>Creates the service for <paramref name="repo"/>; <paramref name="progress"/> receives hashing and checkout progress.</summary>
     public DataService(GitMlRepository repo, IProgress<WorkProgress>? progress = null, ILogger<DataService>? logger = null)
@@ -111,6 +111,13 @@ public sealed class DataService : IDisposable
             return new OutStatus(tracked, OutState.Modified, inCache, null, []);
         }
 
+        var (fingerprint, newest) = Fingerprint(scan.Files);
+        if (State.LookupTree(tracked.RepoPath, fingerprint) == o.Oid)
+        {
+            // Not one file's path or stat changed since this listing matched the recorded manifest.
+            return new OutStatus(tracked, OutState.Unchanged, inCache, o.Oid, []);
+        }
+
         var oids = ComputeOids(scan.Files, store: false, "hashing");
         if (!inCache)
         {
@@ -121,6 +128,11 @@ public sealed class DataService : IDisposable
 
         var manifest = _repo.Cache.ReadManifest(o.Oid);
         var changes = DiffManifest(manifest, scan.Files, oids);
+        if (changes.Count == 0)
+        {
+            State.RecordTree(tracked.RepoPath, fingerprint, o.Oid, newest);
+        }
+
         return new OutStatus(tracked, changes.Count == 0 ? OutState.Unchanged : OutState.Modified, true, null, changes);
     }
 
@@ -350,60 +362,85 @@ public sealed class DataService : IDisposable
 
     private List<FileItem> ScanDirectory(string repoPath, string full, bool forbidPointers)
     {
+        // Level by level, the folders of one level in parallel: one statx per entry is the whole cost of a no-op
+        // status, and two cores halve it whether the tree is wide or deep.
         var items = new List<FileItem>();
-        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = 0 };
-        var stack = new Stack<(string Rel, string Dir)>();
-        stack.Push((string.Empty, full));
-        while (stack.Count > 0)
+        var level = new List<(string Rel, string Dir)> { (string.Empty, full) };
+        while (level.Count > 0)
         {
-            var (relDir, dir) = stack.Pop();
-            var names = new FileSystemEnumerable<string>(dir, (ref FileSystemEntry e) => e.FileName.ToString(), options);
-            foreach (var name in names)
+            var results = new (List<FileItem> Files, List<(string Rel, string Dir)> Subdirs)[level.Count];
+            if (level.Count == 1)
             {
-                var rel = relDir.Length == 0 ? name : relDir + "/" + name;
-                var path = Path.Combine(dir, name);
-                var st = FileStat.TryGet(path, followLinks: false);
-                if (st is null)
-                {
-                    continue;
-                }
+                results[0] = ScanOneFolder(repoPath, level[0].Rel, level[0].Dir, forbidPointers);
+            }
+            else
+            {
+                var current = level;
+                InParallel(current.Count, i => results[i] = ScanOneFolder(repoPath, current[i].Rel, current[i].Dir, forbidPointers));
+            }
 
-                var s = st.Value;
-                if (s.IsSymlink)
-                {
-                    RequireLinkInside(path, repoPath + "/" + rel);
-                    var t = FileStat.TryGet(path, followLinks: true);
-                    if (t is null || t.Value.IsDirectory)
-                    {
-                        throw new GitMlException(
-                            $"'{repoPath}/{rel}' is a {(t is null ? "dangling symlink" : "symlink to a folder")}",
-                            "GitMl follows symlinks to files inside the repository only; replace it by the real file or folder",
-                            ExitCode.InvalidInput);
-                    }
-
-                    s = t.Value;
-                }
-
-                if (s.IsDirectory)
-                {
-                    stack.Push((rel, path));
-                }
-                else if (s.IsFile)
-                {
-                    if (forbidPointers && name.EndsWith(PointerFile.Extension, StringComparison.Ordinal))
-                    {
-                        throw new GitMlException(
-                            $"'{repoPath}' contains the pointer file '{repoPath}/{rel}': tracked data cannot nest",
-                            $"run 'git ml remove {repoPath}/{rel[..^PointerFile.Extension.Length]}' first, then add the folder",
-                            ExitCode.InvalidInput);
-                    }
-
-                    items.Add(new FileItem(rel, path, repoPath + "/" + rel, s));
-                }
+            level = [];
+            foreach (var (files, subdirs) in results)
+            {
+                items.AddRange(files);
+                level.AddRange(subdirs);
             }
         }
 
         return items;
+    }
+
+    private (List<FileItem> Files, List<(string Rel, string Dir)> Subdirs) ScanOneFolder(string repoPath, string relDir, string dir, bool forbidPointers)
+    {
+        var files = new List<FileItem>();
+        var subdirs = new List<(string Rel, string Dir)>();
+        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = 0 };
+        var names = new FileSystemEnumerable<string>(dir, (ref FileSystemEntry e) => e.FileName.ToString(), options);
+        foreach (var name in names)
+        {
+            var rel = relDir.Length == 0 ? name : relDir + "/" + name;
+            var path = Path.Combine(dir, name);
+            var st = FileStat.TryGet(path, followLinks: false);
+            if (st is null)
+            {
+                continue;
+            }
+
+            var s = st.Value;
+            if (s.IsSymlink)
+            {
+                RequireLinkInside(path, repoPath + "/" + rel);
+                var t = FileStat.TryGet(path, followLinks: true);
+                if (t is null || t.Value.IsDirectory)
+                {
+                    throw new GitMlException(
+                        $"'{repoPath}/{rel}' is a {(t is null ? "dangling symlink" : "symlink to a folder")}",
+                        "GitMl follows symlinks to files inside the repository only; replace it by the real file or folder",
+                        ExitCode.InvalidInput);
+                }
+
+                s = t.Value;
+            }
+
+            if (s.IsDirectory)
+            {
+                subdirs.Add((rel, path));
+            }
+            else if (s.IsFile)
+            {
+                if (forbidPointers && name.EndsWith(PointerFile.Extension, StringComparison.Ordinal))
+                {
+                    throw new GitMlException(
+                        $"'{repoPath}' contains the pointer file '{repoPath}/{rel}': tracked data cannot nest",
+                        $"run 'git ml remove {repoPath}/{rel[..^PointerFile.Extension.Length]}' first, then add the folder",
+                        ExitCode.InvalidInput);
+                }
+
+                files.Add(new FileItem(rel, path, repoPath + "/" + rel, s));
+            }
+        }
+
+        return (files, subdirs);
     }
 
     private void RequireLinkInside(string fullPath, string display)
@@ -456,8 +493,9 @@ public sealed class DataService : IDisposable
             progress.Report(new WorkProgress(phase, Interlocked.Read(ref filesDone), todo.Count, done, bytesTotal));
         };
         _logger.LogDebug("{Phase} {Files} files ({Bytes} bytes)", phase, todo.Count, bytesTotal);
-        Parallel.ForEach(todo, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        InParallel(todo.Count, k =>
         {
+            var i = todo[k];
             oids[i] = HashOne(items[i], store, onBytes);
             var files = Interlocked.Increment(ref filesDone);
             progress?.Report(new WorkProgress(phase, files, todo.Count, Interlocked.Read(ref bytesDone), bytesTotal));
@@ -489,10 +527,40 @@ public sealed class DataService : IDisposable
         if (store)
         {
             Linker.MarkVerified(oid);
-            _unsyncedObject = oid;
+            _unsynced.Add(oid);
         }
 
         return oid;
+    }
+
+    /// <summary>
+    /// A 128-bit digest of a folder listing: every file's relative path, inode, mtime, size and mode. Equal
+    /// fingerprints mean no file was added, removed, renamed or touched. Also returns the newest mtime (racy rule).
+    /// </summary>
+    private static (UInt128 Fingerprint, long NewestMtimeNs) Fingerprint(IReadOnlyList<FileItem> files)
+    {
+        var sorted = files.OrderBy(f => f.RelInDir, StringComparer.Ordinal).ToList();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, files.Count * 64));
+        long newest = 0;
+        foreach (var f in sorted)
+        {
+            var name = System.Text.Encoding.UTF8.GetByteCount(f.RelInDir);
+            var span = buffer.GetSpan(name + 1 + 28);
+            System.Text.Encoding.UTF8.GetBytes(f.RelInDir, span);
+            span[name] = 0;
+            var rest = span[(name + 1)..];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(rest, f.Stat.Inode);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(rest[8..], f.Stat.MtimeNs);
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(rest[16..], f.Stat.Size);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(rest[24..], f.Stat.Mode);
+            buffer.Advance(name + 1 + 28);
+            newest = Math.Max(newest, f.Stat.MtimeNs);
+        }
+
+        var digest = Convert.FromHexString(Blake3Hasher.HashMetadata(buffer.WrittenSpan));
+        var hi = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(digest);
+        var lo = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(digest.AsSpan(8));
+        return (new UInt128(hi, lo), newest);
     }
 
     private static DirectoryManifest BuildManifest(IReadOnlyList<FileItem> files, string[] oids)
@@ -524,16 +592,36 @@ public sealed class DataService : IDisposable
             _repo.Cache.PutBytes(bytes, Oid.DirSuffix);
         }
 
+        var (fingerprint, newest) = Fingerprint(scan.Files);
+        State.RecordTree(scan.RepoPath, fingerprint, manifestOid, newest);
+
         return new PointerOut { Path = scan.RepoPath, Oid = manifestOid, Size = manifest.TotalSize, NFiles = manifest.Entries.Count };
     }
 
+    /// <summary>
+    /// Makes the objects written so far durable before anything names them. A few objects are fsynced one by one
+    /// (only our data is flushed); thousands take one <c>syncfs</c>, far cheaper than thousands of fsyncs.
+    /// </summary>
     private void SyncCache()
     {
-        if (_unsyncedObject is { } oid)
+        var oids = _unsynced.Distinct(StringComparer.Ordinal).ToList();
+        _unsynced.Clear();
+        if (oids.Count == 0)
         {
-            _repo.Cache.SyncToDisk(oid);
-            _unsyncedObject = null;
+            return;
         }
+
+        if (oids.Count > 256)
+        {
+            _repo.Cache.SyncToDisk(oids[0]);
+            return;
+        }
+
+        InParallel(oids.Count, i =>
+        {
+            using var handle = File.OpenHandle(_repo.Cache.PathOf(oids[i]), FileMode.Open, FileAccess.Read);
+            RandomAccess.FlushToDisk(handle);
+        });
     }
 
     private static List<FileChange> DiffManifest(DirectoryManifest manifest, IReadOnlyList<FileItem> files, string[] oids)
@@ -631,7 +719,15 @@ public sealed class DataService : IDisposable
 
         var oldOut = old?.Outs.FirstOrDefault(o => o.Path == name);
         var newOut = tracked with { Path = name, Extra = oldOut?.Extra ?? [] };
-        var text = new PointerFile([newOut], old?.Extra).ToYaml();
+
+        // A hand-written pointer may list more outs; only this one is replaced.
+        var outs = old?.Outs.Select(o => o.Path == name ? newOut : o).ToList() ?? [];
+        if (oldOut is null)
+        {
+            outs.Add(newOut);
+        }
+
+        var text = new PointerFile(outs, old?.Extra).ToYaml();
         if (!File.Exists(pointerFull) || File.ReadAllText(pointerFull) != text)
         {
             AtomicFile.WriteAllText(pointerFull, text);
@@ -664,6 +760,8 @@ public sealed class DataService : IDisposable
         public HashSet<string> ChangedOuts { get; } = new(StringComparer.Ordinal);
 
         public HashSet<string> CheckedParents { get; } = new(StringComparer.Ordinal);
+
+        public List<string> Folders { get; } = [];
 
         public int Unchanged { get; set; }
     }
@@ -699,6 +797,12 @@ public sealed class DataService : IDisposable
         }
 
         var manifest = _repo.Cache.ReadManifest(o.Oid);
+        if (scan.Files is null)
+        {
+            // An empty tracked folder has no file to write; it must still exist afterwards.
+            plan.Folders.Add(scan.FullPath);
+        }
+
         var current = new Dictionary<string, (FileItem Item, string Oid)>(StringComparer.Ordinal);
         if (scan.Stat is not null && scan.Files is null)
         {
@@ -854,6 +958,12 @@ public sealed class DataService : IDisposable
             }
         }
 
+        foreach (var folder in plan.Folders)
+        {
+            SafePath.EnsureInside(_repo.WorkDir, folder, "checkout target");
+            Directory.CreateDirectory(folder);
+        }
+
         var changed = plan.ChangedOuts.Order(StringComparer.Ordinal).ToList();
         return new CheckoutResult(outCount, written, plan.Deletes.Count, plan.Unchanged, changed, linkCounts);
     }
@@ -875,7 +985,7 @@ public sealed class DataService : IDisposable
             var done = Interlocked.Add(ref bytesDone, n);
             progress.Report(new WorkProgress("checkout", Interlocked.Read(ref filesDone), writes.Count, done, bytesTotal));
         };
-        Parallel.For(0, writes.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
+        InParallel(writes.Count, i =>
         {
             var w = writes[i];
             types[i] = Linker.Create(w.Oid, Path.Combine(tmpDir, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), w.IsExec, onBytes, allowCopy: !w.Relink);
@@ -890,6 +1000,20 @@ public sealed class DataService : IDisposable
     }
 
     // ---------------------------------------------------------------- shared helpers
+
+    /// <summary>Runs <paramref name="body"/> for 0..count-1 on all cores; a failure surfaces as itself, not wrapped.</summary>
+    private static void InParallel(int count, Action<int> body)
+    {
+        try
+        {
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, body);
+        }
+        catch (AggregateException ex)
+        {
+            var first = ex.Flatten().InnerExceptions.OrderBy(e => e is GitMlException ? 0 : 1).First();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
+        }
+    }
 
     private IEnumerable<string> UncachedFiles(string repoPath)
     {

@@ -95,6 +95,33 @@ public sealed class StateDb
         }
     }
 
+    /// <summary>
+    /// The manifest oid recorded for folder <paramref name="relPath"/> when its listing fingerprint (every file's path
+    /// and stat, see <see cref="DataService"/>) is unchanged, else null. Lets a no-op status skip the manifest entirely.
+    /// </summary>
+    public string? LookupTree(string relPath, UInt128 fingerprint)
+    {
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(TreeKey(relPath), out var e) && e.Inode == (ulong)(fingerprint >> 64) && e.Size == (long)(ulong)fingerprint)
+            {
+                return e.Digest.ToHex() + Hashing.Oid.DirSuffix;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Records a folder's listing fingerprint and manifest oid; <paramref name="newestMtimeNs"/> drives the racy rule.</summary>
+    public void RecordTree(string relPath, UInt128 fingerprint, string manifestOid, long newestMtimeNs)
+    {
+        lock (_gate)
+        {
+            _entries[TreeKey(relPath)] = new Entry((ulong)(fingerprint >> 64), newestMtimeNs, (long)(ulong)fingerprint, Digest256.FromHex(manifestOid));
+            _dirty = true;
+        }
+    }
+
     /// <summary>Forgets one path.</summary>
     public void Forget(string relPath)
     {
@@ -110,7 +137,8 @@ public sealed class StateDb
         var prefix = relPath + "/";
         lock (_gate)
         {
-            var gone = _entries.Keys.Where(k => k == relPath || k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            var tree = TreeKey(relPath);
+            var gone = _entries.Keys.Where(k => k == relPath || k == tree || k.StartsWith(prefix, StringComparison.Ordinal)).ToList();
             foreach (var k in gone)
             {
                 _entries.Remove(k);
@@ -138,6 +166,9 @@ public sealed class StateDb
 
         AtomicFile.WriteAllBytes(Path, bytes);
     }
+
+    // Folder entries share the table under a key no path can have (paths never contain NUL).
+    private static string TreeKey(string relPath) => "\0tree\0" + relPath;
 
     // Layout: magic, i32 count, then per entry: u16 path length, UTF-8 path, u64 inode, i64 mtime ns, i64 size,
     // 32-byte digest; then the SHA-256 of everything before it (OpenSSL: a few ms for 100k entries). Fixed-width fields

@@ -20,7 +20,7 @@ public sealed record ResolvedStage
     /// <summary>Params with repository-relative file names.</summary>
     public required IReadOnlyList<ParamRef> Params { get; init; }
 
-    /// <summary>Every out (cached outs, <c>-O</c> outs and metrics), repository-relative.</summary>
+    /// <summary>Every out (cached outs, <c>-O</c> outs, metrics and plot files), repository-relative.</summary>
     public required IReadOnlyList<OutDefinition> Outs { get; init; }
 }
 
@@ -202,6 +202,8 @@ public sealed class PipelineGraph
             Params = s.Params.Select(p => p with { File = Normalize(p.File, wdir, s.Name, "params file") }).ToList(),
             Outs = s.Outs.Select(o => o with { Path = Normalize(o.Path, wdir, s.Name, "out") })
                 .Concat(s.Metrics.Select(m => new OutDefinition(Normalize(m, wdir, s.Name, "metrics file"), Cache: false)))
+                .Concat(s.Plots.Select(p => new OutDefinition(Normalize(p.Path, wdir, s.Name, "plot file"), Cache: false)))
+                .DistinctBy(o => o.Path)
                 .ToList(),
         };
     }

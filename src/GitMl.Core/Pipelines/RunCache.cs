@@ -113,6 +113,27 @@ public sealed class RunCache
         AtomicFile.WriteAllText(PathOf(key), entry.ToYaml());
     }
 
+    /// <summary>Stores an entry received from elsewhere (a remote), after checking it parses; returns false when it does not.</summary>
+    public bool PutRaw(string key, byte[] bytes)
+    {
+        Hashing.Oid.Require(key, "run-cache key");
+        try
+        {
+            var parsed = LockFile.Parse(Encoding.UTF8.GetString(bytes), $"run cache entry {key}");
+            if (!parsed.Stages.ContainsKey("run"))
+            {
+                return false;
+            }
+        }
+        catch (GitMlException)
+        {
+            return false;
+        }
+
+        AtomicFile.WriteAllBytes(PathOf(key), bytes);
+        return true;
+    }
+
     /// <summary>Every entry key present (for transfers).</summary>
     public IEnumerable<string> Keys()
     {

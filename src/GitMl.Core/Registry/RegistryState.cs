@@ -60,8 +60,9 @@ public sealed record ArtifactSnapshot(
 
 /// <summary>
 /// The registry read from Git tags: every event per artifact in time order, and snapshots at any time. Events are
-/// ordered by tagger time, then by kind (registrations before stage moves), then by counter, which keeps tags created
-/// in the same second in the order they were made.
+/// ordered by tagger time (seconds), then by kind (registrations, then stage moves, then deregistrations and
+/// deprecations, the order in which they can be made), then by counter, which keeps tags created in the same second
+/// in the order they were made.
 /// </summary>
 public sealed class RegistryState
 {
@@ -239,8 +240,8 @@ public sealed class RegistryState
     private static int Priority(RegistryAction a) => a switch
     {
         RegistryAction.Register => 0,
-        RegistryAction.Deregister => 1,
-        RegistryAction.Assign or RegistryAction.Unassign => 2,
+        RegistryAction.Assign or RegistryAction.Unassign => 1,
+        RegistryAction.Deregister => 2,
         _ => 3,
     };
 

@@ -71,10 +71,10 @@ internal static class RemoteManifest
         byte[]? bytes = null;
         try
         {
-            await remote.DownloadAsync(oid, s =>
+            await remote.DownloadAsync(oid, async (s, token) =>
             {
                 using var ms = new MemoryStream();
-                s.CopyTo(ms);
+                await s.CopyToAsync(ms, token);
                 bytes = ms.ToArray();
             }, ct);
         }

@@ -22,6 +22,58 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
     /// <inheritdoc />
     public string Description { get; }
 
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct)
+    {
+        var result = new List<string>();
+        var runs = Path.Combine(_root, "runs");
+        if (Directory.Exists(runs))
+        {
+            foreach (var dir in new DirectoryInfo(runs).EnumerateDirectories())
+            {
+                foreach (var f in dir.EnumerateFiles())
+                {
+                    var key = dir.Name + f.Name;
+                    if (dir.Name.Length == 2 && Oid.IsValid(key))
+                    {
+                        result.Add(key);
+                    }
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(result);
+    }
+
+    /// <inheritdoc />
+    public Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct)
+    {
+        try
+        {
+            AtomicFile.WriteAllBytes(RunPathOf(key), bytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GitMlException($"cannot write run-cache entry {key} to remote {Description}: {ex.Message}", "check the folder and its permissions", ExitCode.Remote, ex);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct)
+    {
+        var path = RunPathOf(key);
+        if (!File.Exists(path))
+        {
+            throw new GitMlException($"run-cache entry {key} is not on remote {Description}", null, ExitCode.NotFound);
+        }
+
+        return Task.FromResult(File.ReadAllBytes(path));
+    }
+
+    private string RunPathOf(string key) => Path.Combine(_root, "runs", Oid.Require(key, "run-cache key")[..2], key[2..]);
+
     /// <summary>Full path of an object on this remote.</summary>
     public string PathOf(string oid) => Path.Combine(_root, "b3", oid[..2], oid[2..]);
 
@@ -135,7 +187,7 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
     }
 
     /// <inheritdoc />
-    public Task DownloadAsync(string oid, Action<Stream> consume, CancellationToken ct)
+    public async Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct)
     {
         FileStream src;
         try
@@ -147,12 +199,10 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
             throw RemoteErrors.MissingObject(oid, Description);
         }
 
-        using (src)
+        await using (src)
         {
-            consume(src);
+            await consume(src, ct);
         }
-
-        return Task.CompletedTask;
     }
 
     /// <inheritdoc />

@@ -18,19 +18,17 @@ public sealed record FetchedCheckoutResult(int Written, int Unchanged, IReadOnly
 /// </summary>
 internal static class FetchedCheckout
 {
-    /// <summary>Writes every out's file(s) that are missing from the workspace.</summary>
+    /// <summary>Writes every out's file(s) that are missing from the workspace, several files at a time.</summary>
     public static FetchedCheckoutResult WriteMissingFiles(GitMlRepository repo, IReadOnlyList<TrackedOut> outs, Action<long>? onBytes = null)
     {
-        var written = 0;
-        var unchanged = 0;
         var notInCache = 0;
-        var kept = new List<string>();
+        var work = new List<(string Oid, string Path, string Display, bool IsExec)>();
         foreach (var o in outs)
         {
             var full = repo.FullPath(o.RepoPath);
             if (!o.Out.IsDirectory)
             {
-                Place(repo.Cache, o.Out.Oid, full, o.RepoPath, false, ref written, ref unchanged, ref notInCache, kept, onBytes);
+                work.Add((o.Out.Oid, full, o.RepoPath, false));
                 continue;
             }
 
@@ -44,40 +42,57 @@ internal static class FetchedCheckout
             {
                 var path = SafePath.ResolveUnder(full, e.RelPath, $"manifest {o.Out.Oid}");
                 SafePath.EnsureInside(repo.WorkDir, path, $"manifest {o.Out.Oid}");
-                Place(repo.Cache, e.Oid, path, o.RepoPath + "/" + e.RelPath, e.IsExec, ref written, ref unchanged, ref notInCache, kept, onBytes);
+                work.Add((e.Oid, path, o.RepoPath + "/" + e.RelPath, e.IsExec));
             }
         }
 
+        var written = 0;
+        var unchanged = 0;
+        var kept = new List<string>();
+
+        // Copying is latency-bound on small files: a few lanes keep the disk busy.
+        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount * 2) }, w =>
+        {
+            switch (Place(repo.Cache, w.Oid, w.Path, w.IsExec, onBytes))
+            {
+                case Outcome.Written:
+                    Interlocked.Increment(ref written);
+                    break;
+                case Outcome.Unchanged:
+                    Interlocked.Increment(ref unchanged);
+                    break;
+                case Outcome.NotInCache:
+                    Interlocked.Increment(ref notInCache);
+                    break;
+                default:
+                    lock (kept)
+                    {
+                        kept.Add(w.Display);
+                    }
+
+                    break;
+            }
+        });
+
+        kept.Sort(StringComparer.Ordinal);
         return new FetchedCheckoutResult(written, unchanged, kept, notInCache);
     }
 
-    private static void Place(ObjectStore cache, string oid, string path, string display, bool isExec,
-        ref int written, ref int unchanged, ref int notInCache, List<string> kept, Action<long>? onBytes)
+    private static Outcome Place(ObjectStore cache, string oid, string path, bool isExec, Action<long>? onBytes)
     {
         if (File.Exists(path))
         {
-            if (Blake3Hasher.HashFile(path) == Oid.Digest(oid))
-            {
-                unchanged++;
-            }
-            else
-            {
-                kept.Add(display);
-            }
-
-            return;
+            return Blake3Hasher.HashFile(path) == Oid.Digest(oid) ? Outcome.Unchanged : Outcome.Kept;
         }
 
         if (Directory.Exists(path))
         {
-            kept.Add(display);
-            return;
+            return Outcome.Kept;
         }
 
         if (!cache.Contains(oid))
         {
-            notInCache++;
-            return;
+            return Outcome.NotInCache;
         }
 
         cache.CopyVerifiedTo(oid, path, onBytes);
@@ -87,6 +102,14 @@ internal static class FetchedCheckout
             File.SetUnixFileMode(path, isExec ? mode | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute : mode);
         }
 
-        written++;
+        return Outcome.Written;
+    }
+
+    private enum Outcome
+    {
+        Written,
+        Unchanged,
+        Kept,
+        NotInCache,
     }
 }

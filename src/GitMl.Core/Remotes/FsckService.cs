@@ -82,7 +82,19 @@ public sealed class FsckService
         await TransferService.RunParallel(all, jobs, async (o, token) =>
         {
             string? actual = null;
-            await remote.DownloadAsync(o.Oid, s => actual = Blake3Hasher.HashStream(s, n => Interlocked.Add(ref bytes, n)), token);
+            await remote.DownloadAsync(o.Oid, async (s, t) =>
+            {
+                using var hasher = Blake3Hasher.CreateIncremental();
+                var buffer = new byte[1 << 20];
+                int read;
+                while ((read = await s.ReadAsync(buffer, t)) > 0)
+                {
+                    hasher.Update(buffer.AsSpan(0, read));
+                    Interlocked.Add(ref bytes, read);
+                }
+
+                actual = hasher.Finish();
+            }, token);
             if (actual != Oid.Digest(o.Oid))
             {
                 corrupt.Add(o.Oid);

@@ -38,8 +38,22 @@ public interface IRemoteStorage : IDisposable
     /// hash mismatch, a full disk) propagate unchanged; remote failures become <see cref="ExitCode.Remote"/> errors.
     /// A missing object throws <see cref="ExitCode.NotFound"/>.
     /// </summary>
-    Task DownloadAsync(string oid, Action<Stream> consume, CancellationToken ct);
+    Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct);
 
     /// <summary>Deletes an object (gc --cloud); a missing object is not an error.</summary>
     Task DeleteAsync(string oid, CancellationToken ct);
+
+    /// <summary>Keys of the run-cache entries on the remote (<c>runs/&lt;key[0:2]&gt;/&lt;key[2:]&gt;</c>, beside <c>b3/</c>).</summary>
+    Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct) => throw RunCacheUnsupported();
+
+    /// <summary>Stores a run-cache entry (small YAML); it appears under its final name only when complete.</summary>
+    Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct) => throw RunCacheUnsupported();
+
+    /// <summary>Reads a run-cache entry; a missing one throws <see cref="ExitCode.NotFound"/>.</summary>
+    Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct) => throw RunCacheUnsupported();
+
+    private GitMlException RunCacheUnsupported() => new(
+        $"remote {Description} cannot hold run-cache entries",
+        "use a directory or S3 remote for --run-cache",
+        ExitCode.Remote);
 }

@@ -36,6 +36,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
     private readonly IMinioClient _client;
     private readonly string _bucket;
     private readonly string _keyPrefix;
+    private readonly Uri _endpoint;
 
     /// <summary>Creates a client for an S3 remote.</summary>
     public S3RemoteStorage(RemoteSettings settings)
@@ -44,6 +45,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
         _bucket = settings.Bucket!;
         _keyPrefix = settings.Prefix.Length > 0 ? settings.Prefix + "/" : string.Empty;
         var endpoint = settings.Endpoint ?? new Uri("https://s3." + settings.Region + ".amazonaws.com");
+        _endpoint = endpoint;
         var client = new MinioClient()
             .WithEndpoint(endpoint.Host, endpoint.Port)
             .WithSSL(endpoint.Scheme == "https")
@@ -73,27 +75,23 @@ public sealed class S3RemoteStorage : IRemoteStorage
     public Task EnsureReadyAsync(CancellationToken ct) => RunAsync(async token =>
     {
         // One list request proves reachability, the bucket and the credentials together.
-        var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(_keyPrefix + "b3/").WithRecursive(false);
-        await foreach (var _ in _client.ListObjectsEnumAsync(args, token))
-        {
-            break;
-        }
-
+        using var response = await SendSignedAsync(HttpMethod.Get, "/" + _bucket, [new("list-type", "2"), new("max-keys", "1"), new("prefix", _keyPrefix + "b3/")], token);
+        await EnsureSuccessAsync(response, null, token);
         return true;
     }, null, ct);
 
     /// <inheritdoc />
     public Task<bool> ExistsAsync(string oid, CancellationToken ct) => RunAsync(async token =>
     {
-        try
-        {
-            await _client.StatObjectAsync(new StatObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)), token);
-            return true;
-        }
-        catch (ObjectNotFoundException)
+        // A signed HEAD is one request; the SDK's stat costs two.
+        using var response = await SendSignedAsync(HttpMethod.Head, "/" + _bucket + "/" + S3Signer.Encode(KeyOf(oid), true), [], token);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
         {
             return false;
         }
+
+        await EnsureSuccessAsync(response, oid, token);
+        return true;
     }, oid, ct);
 
     /// <inheritdoc />
@@ -157,7 +155,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
     }, oid, ct);
 
     /// <inheritdoc />
-    public Task DownloadAsync(string oid, Action<Stream> consume, CancellationToken ct) => RunAsync(async token =>
+    public Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct) => RunAsync(async token =>
     {
         // A presigned GET is one request; the SDK's GetObject costs three.
         var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
@@ -166,7 +164,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
         await using var stream = await response.Content.ReadAsStreamAsync(token);
         try
         {
-            consume(stream);
+            await consume(stream, token);
         }
         catch (Exception ex) when (ex is GitMlException || IsLocalIoFailure(ex))
         {
@@ -184,26 +182,59 @@ public sealed class S3RemoteStorage : IRemoteStorage
     }, oid, ct);
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct) =>
+        (await ListAsync("runs/", ct)).Select(o => o.Oid).ToList();
+
+    /// <inheritdoc />
+    public Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct) => RunAsync(async token =>
+    {
+        // A single PUT replaces the object atomically: readers see the old entry or the new one.
+        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(RunKeyOf(key)).WithExpiry(PresignExpirySeconds));
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/yaml");
+        using var response = await Http.PutAsync(url, content, token);
+        await EnsureSuccessAsync(response, null, token);
+        return true;
+    }, null, ct);
+
+    /// <inheritdoc />
+    public Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct) => RunAsync(async token =>
+    {
+        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(RunKeyOf(key)).WithExpiry(PresignExpirySeconds));
+        using var response = await Http.GetAsync(url, token);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new GitMlException($"run-cache entry {key} is not on remote {Description}", null, ExitCode.NotFound);
+        }
+
+        await EnsureSuccessAsync(response, null, token);
+        return await response.Content.ReadAsByteArrayAsync(token);
+    }, null, ct);
+
+    /// <inheritdoc />
     public void Dispose() => _client.Dispose();
+
+    private string RunKeyOf(string key) => _keyPrefix + "runs/" + Oid.Require(key, "run-cache key")[..2] + "/" + key[2..];
 
     private Task<IReadOnlyList<RemoteObject>> ListAsync(string relPrefix, CancellationToken ct) => RunAsync<IReadOnlyList<RemoteObject>>(async token =>
     {
         var result = new List<RemoteObject>();
         var fullPrefix = _keyPrefix + relPrefix;
-        var args = new ListObjectsArgs().WithBucket(_bucket).WithPrefix(fullPrefix).WithRecursive(true);
-        await foreach (var item in _client.ListObjectsEnumAsync(args, token))
+        string? token2 = null;
+        do
         {
-            if (item.IsDir || !item.Key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal))
+            var query = new List<KeyValuePair<string, string>> { new("list-type", "2"), new("max-keys", "1000"), new("prefix", fullPrefix) };
+            if (token2 is not null)
             {
-                continue;
+                query.Add(new("continuation-token", token2));
             }
 
-            var parts = item.Key[(_keyPrefix.Length + 3)..].Split('/');
-            if (parts.Length == 2 && parts[0].Length == 2 && Oid.IsValid(parts[0] + parts[1]))
-            {
-                result.Add(new RemoteObject(parts[0] + parts[1], (long)item.Size));
-            }
+            using var response = await SendSignedAsync(HttpMethod.Get, "/" + _bucket, query, token);
+            await EnsureSuccessAsync(response, null, token);
+            await using var body = await response.Content.ReadAsStreamAsync(token);
+            token2 = await ReadListPageAsync(body, result);
         }
+        while (token2 is not null);
 
         return result;
     }, null, ct);
@@ -240,7 +271,93 @@ public sealed class S3RemoteStorage : IRemoteStorage
         }
     }
 
-    private async Task EnsureSuccessAsync(HttpResponseMessage response, string oid, CancellationToken ct)
+    private Task<HttpResponseMessage> SendSignedAsync(HttpMethod method, string path, List<KeyValuePair<string, string>> query, CancellationToken ct)
+    {
+        var c = _settings.Credentials!;
+        var now = DateTime.UtcNow;
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var host = _endpoint.IsDefaultPort ? _endpoint.Host : _endpoint.Host + ":" + _endpoint.Port.ToString(CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, string>
+        {
+            ["host"] = host,
+            ["x-amz-content-sha256"] = S3Signer.EmptyPayloadHash,
+            ["x-amz-date"] = amzDate,
+        };
+        if (c.SessionToken is not null)
+        {
+            headers["x-amz-security-token"] = c.SessionToken;
+        }
+
+        var auth = S3Signer.Authorization(method.Method, path, query, headers, S3Signer.EmptyPayloadHash, now, _settings.Region, c.AccessKeyId, c.SecretAccessKey);
+        var queryText = string.Join('&', query.Select(kv => S3Signer.Encode(kv.Key, false) + "=" + S3Signer.Encode(kv.Value, false)));
+        var request = new HttpRequestMessage(method, new Uri(_endpoint.GetLeftPart(UriPartial.Authority) + path + (queryText.Length > 0 ? "?" + queryText : string.Empty)));
+        request.Headers.Host = host;
+        foreach (var (k, v) in headers)
+        {
+            if (k != "host")
+            {
+                request.Headers.TryAddWithoutValidation(k, v);
+            }
+        }
+
+        request.Headers.TryAddWithoutValidation("Authorization", auth);
+        return Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+    }
+
+    /// <summary>Adds one ListObjectsV2 page's objects under <c>b3/</c>; returns the continuation token or null.</summary>
+    private async Task<string?> ReadListPageAsync(Stream body, List<RemoteObject> result)
+    {
+        string? next = null;
+        var truncated = false;
+        string? key = null;
+        long size = 0;
+        using var reader = System.Xml.XmlReader.Create(body, new System.Xml.XmlReaderSettings { Async = true, DtdProcessing = System.Xml.DtdProcessing.Prohibit });
+        while (await reader.ReadAsync())
+        {
+            if (reader.NodeType == System.Xml.XmlNodeType.EndElement && reader.LocalName == "Contents" && key is not null)
+            {
+                var area = key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal) ? 3
+                    : key.StartsWith(_keyPrefix + "runs/", StringComparison.Ordinal) ? 5 : 0;
+                if (area > 0)
+                {
+                    var parts = key[(_keyPrefix.Length + area)..].Split('/');
+                    if (parts.Length == 2 && parts[0].Length == 2 && Oid.IsValid(parts[0] + parts[1]))
+                    {
+                        result.Add(new RemoteObject(parts[0] + parts[1], size));
+                    }
+                }
+
+                key = null;
+                size = 0;
+                continue;
+            }
+
+            if (reader.NodeType != System.Xml.XmlNodeType.Element)
+            {
+                continue;
+            }
+
+            switch (reader.LocalName)
+            {
+                case "Key":
+                    key = await reader.ReadElementContentAsStringAsync();
+                    break;
+                case "Size":
+                    size = long.Parse(await reader.ReadElementContentAsStringAsync(), CultureInfo.InvariantCulture);
+                    break;
+                case "IsTruncated":
+                    truncated = (await reader.ReadElementContentAsStringAsync()).Trim() == "true";
+                    break;
+                case "NextContinuationToken":
+                    next = await reader.ReadElementContentAsStringAsync();
+                    break;
+            }
+        }
+
+        return truncated ? next : null;
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string? oid, CancellationToken ct)
     {
         if (response.IsSuccessStatusCode)
         {
@@ -250,7 +367,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
         var body = await response.Content.ReadAsStringAsync(ct);
         var code = System.Text.RegularExpressions.Regex.Match(body, "<Code>([^<]*)</Code>").Groups[1].Value;
         var status = (int)response.StatusCode;
-        if (code == "NoSuchKey" || (status == 404 && code.Length == 0))
+        if (oid is not null && (code == "NoSuchKey" || (status == 404 && code.Length == 0)))
         {
             throw RemoteErrors.MissingObject(oid, Description);
         }

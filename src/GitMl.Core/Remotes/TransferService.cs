@@ -78,7 +78,7 @@ public sealed class TransferService
     public TransferService(ObjectStore cache) => _cache = cache;
 
     /// <summary>Default parallelism: transfers wait on the network, so several per core.</summary>
-    public static int DefaultJobs => Math.Clamp(Environment.ProcessorCount * 4, 4, 32);
+    public static int DefaultJobs => Math.Clamp(Environment.ProcessorCount * 8, 16, 64);
 
     /// <summary>Uploads the objects of <paramref name="outs"/> that the remote lacks.</summary>
     public async Task<TransferResult> PushAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, IProgress<WorkProgress>? progress, CancellationToken ct)
@@ -265,17 +265,31 @@ public sealed class TransferService
         long bytes = 0;
         try
         {
-            await remote.DownloadAsync(oid, stream => _cache.PutStream(stream, oid, "remote " + remote.Description, n =>
+            await remote.DownloadAsync(oid, async (stream, token) =>
             {
-                bytes += n;
-                counter.AddBytes(n);
-            }), ct);
+                // The backend may retry an attempt that broke off: count only the bytes of the attempt that completed.
+                long attempt = 0;
+                try
+                {
+                    await _cache.PutStreamAsync(stream, oid, "remote " + remote.Description, n =>
+                    {
+                        attempt += n;
+                        counter.AddBytes(n);
+                    }, token);
+                }
+                catch
+                {
+                    counter.AddBytes(-attempt);
+                    throw;
+                }
+
+                bytes = attempt;
+            }, ct);
             received[oid] = bytes;
             counter.ObjectDone();
         }
         catch (GitMlException ex) when (ex.ExitCode is ExitCode.Corrupted or ExitCode.NotFound)
         {
-            counter.AddBytes(-bytes);
             lock (result)
             {
                 if (ex.ExitCode == ExitCode.Corrupted)

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using GitMl.Serving.Monitoring;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
@@ -29,8 +29,10 @@ public sealed class LoadedModel
 {
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
-    private readonly Channel<Pending>? _queue;
-    private readonly Task[] _workers = [];
+    private readonly ConcurrentQueue<Pending> _queue = new();
+    private readonly bool _batching;
+    private readonly int _maxRunners;
+    private int _runners;
     private readonly int _maxBatchSize;
     private readonly long _maxDelayTicks;
     private readonly ServingMetrics _metrics;
@@ -64,11 +66,8 @@ public sealed class LoadedModel
             && Outputs.All(o => o.Shape.Length > 0 && o.Shape[0] == -1);
         _maxBatchSize = options.MaxBatchSize;
         _maxDelayTicks = (long)(options.MaxBatchDelayMicroseconds * Stopwatch.Frequency / 1_000_000.0);
-        if (SupportsBatching && _maxBatchSize > 1)
-        {
-            _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
-            _workers = Enumerable.Range(0, Math.Max(1, options.BatchWorkers)).Select(_ => Task.Run(WorkerLoop)).ToArray();
-        }
+        _batching = SupportsBatching && _maxBatchSize > 1;
+        _maxRunners = Math.Max(1, options.BatchWorkers);
     }
 
     /// <summary>Which bytes these are.</summary>
@@ -84,7 +83,7 @@ public sealed class LoadedModel
     public bool SupportsBatching { get; }
 
     /// <summary>True when requests go through the dynamic batcher.</summary>
-    public bool Batching => _queue is not null;
+    public bool Batching => _batching;
 
     /// <summary>Runs one inference on zeros (dynamic dimensions set to 1) so the first request pays no warm-up cost.</summary>
     public void WarmUp()
@@ -123,31 +122,25 @@ public sealed class LoadedModel
     {
         if (Interlocked.Decrement(ref _refs) == 0)
         {
-            _queue?.Writer.TryComplete();
-            Task.WhenAll(_workers).ContinueWith(_ =>
-            {
-                _session.Dispose();
-                _runOptions.Dispose();
-            }, TaskScheduler.Default);
+            // Every queued request holds a reference, so nothing can still be waiting to run here.
+            _session.Dispose();
+            _runOptions.Dispose();
         }
     }
 
     /// <summary>Infers, through the batcher when enabled. Validated inputs only.</summary>
-    public Task<IReadOnlyDictionary<string, TensorData>> InferAsync(IReadOnlyDictionary<string, TensorData> inputs, IReadOnlyList<string> outputs)
+    public async Task<IReadOnlyDictionary<string, TensorData>> InferAsync(IReadOnlyDictionary<string, TensorData> inputs, IReadOnlyList<string> outputs)
     {
-        if (_queue is null)
+        if (!_batching)
         {
             _metrics.ObserveBatch(inputs.Count == 0 ? 1 : inputs.Values.First().Shape.FirstOrDefault(1));
-            return Task.FromResult(Run(inputs, outputs));
+            return Run(inputs, outputs);
         }
 
         var pending = new Pending(inputs, outputs, Stopwatch.GetTimestamp());
-        if (!_queue.Writer.TryWrite(pending))
-        {
-            throw new InferenceException(503, "the model version is being unloaded; retry");
-        }
-
-        return pending.Completion.Task;
+        _queue.Enqueue(pending);
+        await DrainAsync().ConfigureAwait(false);
+        return await pending.Completion.Task.ConfigureAwait(false);
     }
 
     /// <summary>Runs the session on the calling thread.</summary>
@@ -186,48 +179,69 @@ public sealed class LoadedModel
         }
     }
 
-    private async Task WorkerLoop()
+    /// <summary>
+    /// Runs queued requests in batches on the calling request's own thread ("combining"): whoever finds a free
+    /// runner slot drains the queue; the others wait for their results. A lone request therefore runs inline with
+    /// no thread hop, and under load the requests that queued while a run was going are stacked into the next one.
+    /// </summary>
+    private async Task DrainAsync()
     {
-        var reader = _queue!.Reader;
-        var batch = new List<Pending>(_maxBatchSize);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (true)
         {
-            batch.Clear();
-            long rows = 0;
-            long deadline = 0;
-            while (rows < _maxBatchSize)
+            var running = Volatile.Read(ref _runners);
+            if (running >= _maxRunners)
             {
-                if (reader.TryRead(out var item))
-                {
-                    if (batch.Count == 0)
-                    {
-                        deadline = Stopwatch.GetTimestamp() + _maxDelayTicks;
-                    }
-
-                    batch.Add(item);
-                    rows += item.Rows;
-                    continue;
-                }
-
-                var remaining = deadline - Stopwatch.GetTimestamp();
-                if (batch.Count == 0 || remaining <= 0)
-                {
-                    break;
-                }
-
-                var more = reader.WaitToReadAsync().AsTask();
-                var delay = Task.Delay(TimeSpan.FromTicks(Math.Max(1, remaining * TimeSpan.TicksPerSecond / Stopwatch.Frequency)));
-                if (await Task.WhenAny(more, delay).ConfigureAwait(false) != more || !more.Result)
-                {
-                    break;
-                }
+                // Every runner slot is busy; a busy runner re-checks the queue after it releases its slot (below), and
+                // this request was queued before we looked, so it will be taken.
+                return;
             }
 
-            if (batch.Count > 0)
+            if (Interlocked.CompareExchange(ref _runners, running + 1, running) != running)
             {
-                Execute(batch);
+                continue;
+            }
+
+            try
+            {
+                if (_maxDelayTicks > 0 && _queue.Count < _maxBatchSize)
+                {
+                    await Task.Delay(TimeSpan.FromTicks(Math.Max(1, _maxDelayTicks * TimeSpan.TicksPerSecond / Stopwatch.Frequency))).ConfigureAwait(false);
+                }
+
+                var batch = new List<Pending>(_maxBatchSize);
+                while (TakeBatch(batch))
+                {
+                    Execute(batch);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _runners);
+            }
+
+            if (_queue.IsEmpty)
+            {
+                return;
             }
         }
+    }
+
+    private bool TakeBatch(List<Pending> batch)
+    {
+        batch.Clear();
+        long rows = 0;
+        while (rows < _maxBatchSize && _queue.TryPeek(out var next) && (batch.Count == 0 || rows + next.Rows <= _maxBatchSize))
+        {
+            if (!_queue.TryDequeue(out var item))
+            {
+                break;
+            }
+
+            batch.Add(item);
+            rows += item.Rows;
+        }
+
+        return batch.Count > 0;
     }
 
     private void Execute(List<Pending> batch)

@@ -215,3 +215,52 @@ public class DataRoundTripTests
         Assert.Equal("/x.bin\n", File.ReadAllText(repo.PathOf("sub/.gitignore")));
     }
 }
+
+public class DataEdgeCaseTests
+{
+    [Fact]
+    public void RoundTrip_ExecutableFileAndEmptyFolder_KeepExecBitAndFolder()
+    {
+        // Given an executable script and an empty folder, both added and then deleted from the workspace
+        using var repo = TempGitRepo.Create();
+        CliRunner.Ok(repo.Root, "init");
+        var script = repo.Write("bin/train.sh", "#!/bin/sh\n");
+        File.SetUnixFileMode(script, (UnixFileMode)0b111_101_101);
+        Directory.CreateDirectory(repo.PathOf("empty"));
+        CliRunner.Ok(repo.Root, "add", "bin/train.sh", "empty");
+        Assert.Contains("isexec: true", File.ReadAllText(repo.PathOf("bin/train.sh.gitml")));
+        File.Delete(script);
+        Directory.Delete(repo.PathOf("empty"));
+
+        // When they are checked out
+        CliRunner.Ok(repo.Root, "checkout");
+
+        // Then the script is executable again and the empty folder exists
+        Assert.NotEqual(UnixFileMode.None, File.GetUnixFileMode(script) & UnixFileMode.UserExecute);
+        Assert.True(Directory.Exists(repo.PathOf("empty")));
+        Assert.Contains("up to date", CliRunner.Ok(repo.Root, "status"));
+    }
+
+    [Fact]
+    public void Checkout_RevAndTargetFromSubfolder_RestoresOnlyThatTarget()
+    {
+        // Given two files, each at v1 in the first commit and v2 in the second
+        using var repo = TempGitRepo.Create();
+        CliRunner.Ok(repo.Root, "init");
+        repo.Write("d/a.txt", "a1");
+        repo.Write("d/b.txt", "b1");
+        CliRunner.Ok(repo.Root, "add", "d/a.txt", "d/b.txt");
+        var first = repo.CommitAll("v1");
+        repo.Write("d/a.txt", "a2");
+        repo.Write("d/b.txt", "b2");
+        CliRunner.Ok(repo.Root, "add", "d/a.txt", "d/b.txt");
+        repo.CommitAll("v2");
+
+        // When only a.txt is checked out at the first commit, from inside d/
+        CliRunner.Ok(repo.PathOf("d"), "checkout", first, "a.txt");
+
+        // Then a.txt is v1 and b.txt untouched
+        Assert.Equal("a1", File.ReadAllText(repo.PathOf("d/a.txt")));
+        Assert.Equal("b2", File.ReadAllText(repo.PathOf("d/b.txt")));
+    }
+}

@@ -44,8 +44,9 @@ public class StateDbTests
 
         // And after one file changes, only that file is read
         repo.Write("d/f7.txt", "changed");
-        CliRunner.Ok(repo.Root, "status");
+        var after = CliRunner.Ok(repo.Root, "status");
         Assert.Equal("changed".Length, Blake3Hasher.BytesHashed);
+        Assert.Contains("modified: d/f7.txt", after);
     }
 
     [Fact]

@@ -37,9 +37,9 @@ public class ModelCommandTests
         Assert.StartsWith("Deregistering artifact churn version v0.0.1", f.Repo.Git("tag", "-l", "--format=%(contents)", "churn@v0.0.1!"));
         Assert.StartsWith("Deprecating artifact 'churn'", f.Repo.Git("tag", "-l", "--format=%(contents)", "churn@deprecated"));
 
-        // And the deregistration and deprecation tags sit where GTO puts them
+        // And the deregistration tag sits on the version's commit, the deprecation on the newest event's (as GTO does)
         Assert.Equal(f.Repo.Git("rev-list", "-n1", "churn@v0.0.1"), f.Repo.Git("rev-list", "-n1", "churn@v0.0.1!"));
-        Assert.Equal(f.Repo.Git("rev-parse", "HEAD"), f.Repo.Git("rev-list", "-n1", "churn@deprecated"));
+        Assert.Equal(f.Repo.Git("rev-list", "-n1", "churn@v0.0.1!"), f.Repo.Git("rev-list", "-n1", "churn@deprecated"));
     }
 
     [Fact]
@@ -272,5 +272,65 @@ public class ModelCommandTests
 
         // Then one header and one row, stages in the declared order
         Assert.Equal("name   latest  #dev    #staging  #prod\nchurn  v2.0.0  v2.0.0  -         v1.0.0\n", text);
+
+        // And a declared but unregistered artifact is listed with GTO's '*'
+        f.Repo.Write("gitml.yaml", "artifacts:\n  churn: {path: model.onnx}\n  ranker: {path: r.onnx}\nregistry:\n  stages: [dev, staging, prod]\n");
+        Assert.Contains("*ranker  -", CliRunner.Ok(f.Root, "model", "list"));
+    }
+
+    [Fact]
+    public void Register_WithPush_PushesTheTagToTheGitRemote()
+    {
+        // Given a repository with a bare 'origin'
+        using var f = new RegistryFixture();
+        var bare = GitMl.Testing.TempDir.Create("origin");
+        try
+        {
+            GitMl.Testing.ProcessRunner.Run("git", ["init", "--bare", "-q", bare], bare);
+            f.Repo.Git("remote", "add", "origin", bare);
+            f.CommitModel(Encoding.UTF8.GetBytes("m"), "one");
+
+            // When a version is registered and assigned with --push
+            var json = JsonDocument.Parse(CliRunner.Ok(f.Root, "model", "register", "churn", "--version", "v1.0.0", "--push", "--json")).RootElement;
+            var text = CliRunner.Ok(f.Root, "model", "assign", "churn", "--version", "v1.0.0", "--stage", "prod", "--push");
+
+            // Then both tags are on the remote
+            Assert.True(json.GetProperty("pushed").GetBoolean());
+            Assert.Contains("Pushed churn#prod#1 to origin", text);
+            var remoteTags = GitMl.Testing.ProcessRunner.Run("git", ["ls-remote", "--tags", bare], bare).StdOut;
+            Assert.Contains("refs/tags/churn@v1.0.0", remoteTags);
+            Assert.Contains("refs/tags/churn#prod#1", remoteTags);
+        }
+        finally
+        {
+            GitMl.Testing.TempDir.Delete(bare);
+        }
+    }
+
+    [Fact]
+    public void ShowAndHistory_Text_ListVersionsStagesAndEvents()
+    {
+        // Given two versions, one in prod, one deregistered
+        using var f = new RegistryFixture();
+        f.CommitModel(Encoding.UTF8.GetBytes("12345"), "one");
+        CliRunner.Ok(f.Root, "model", "register", "churn", "--version", "v1.0.0");
+        f.CommitModel(Encoding.UTF8.GetBytes("123"), "two");
+        CliRunner.Ok(f.Root, "model", "register", "churn", "--version", "v1.1.0");
+        CliRunner.Ok(f.Root, "model", "assign", "churn", "--version", "v1.0.0", "--stage", "prod");
+        CliRunner.Ok(f.Root, "model", "deregister", "churn", "--version", "v1.1.0");
+
+        // When shown and its history listed as text
+        var show = CliRunner.Ok(f.Root, "model", "show", "churn").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var history = CliRunner.Ok(f.Root, "model", "history", "churn").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        // Then show leads with the summary and has one row per version, highest first
+        Assert.Equal("churn: latest v1.0.0; stages: prod=v1.0.0", show[0]);
+        Assert.StartsWith("version", show[1]);
+        Assert.StartsWith("v1.1.0 (deregistered)", show[2]);
+        Assert.Matches(@"^v1\.0\.0\s+[0-9a-f]{12}\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\s+GitMl Test\s+5 B\s+[0-9a-f]{12}\s+prod", show[3]);
+
+        // And history has every event oldest first
+        Assert.Equal(5, history.Length);
+        Assert.Equal(["registration", "registration", "assignment", "deregistration"], history.Skip(1).Select(l => l.Split("  ", StringSplitOptions.RemoveEmptyEntries)[2].Trim()).ToArray());
     }
 }

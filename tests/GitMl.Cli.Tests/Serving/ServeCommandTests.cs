@@ -72,7 +72,7 @@ public class ServeCommandTests
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (address is null && DateTime.UtcNow < deadline)
             {
-                var line = await p.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+                var line = await p.StandardError.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
                 if (line is null)
                 {
                     break;
@@ -90,13 +90,13 @@ public class ServeCommandTests
             Assert.StartsWith("http://127.0.0.1:", address);
             using var http = new HttpClient { BaseAddress = new Uri(address + "/") };
             var body = "{\"id\":\"1\",\"inputs\":[{\"name\":\"x\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}";
-            using var response = await http.PostAsync("v2/models/churn/infer", new StringContent(body, Encoding.UTF8, "application/json"));
+            using var response = await http.PostAsync("v2/models/churn/infer", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
             // Then it answers over OIP and logs the request as a JSON line on stdout
             Assert.Equal(200, (int)response.StatusCode);
-            var y = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("outputs")[0].GetProperty("data");
+            var y = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("outputs")[0].GetProperty("data");
             Assert.Equal([22.5f, 27.5f], y.EnumerateArray().Select(e => e.GetSingle()).ToArray());
-            var logLine = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            var logLine = await p.StandardOutput.ReadLineAsync(TestContext.Current.CancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
             Assert.Equal(200, JsonDocument.Parse(logLine!).RootElement.GetProperty("status").GetInt32());
 
             // And SIGTERM stops it cleanly

@@ -33,6 +33,36 @@ public abstract class RemoteContractTests : IDisposable
     protected abstract void DeleteRemoteObject(string oid);
 
     [Fact]
+    public async Task RunCache_PushThenPullIntoEmptyCache_RestoresEntriesAndTheirObjects()
+    {
+        // Given a remembered run whose out is a cached directory, pushed with its objects
+        ConfigureRemote();
+        var dirOid = TrackedData.TrackDirectory(Repo, "data/prepared", new Dictionary<string, byte[]>
+        {
+            ["a.csv"] = TrackedData.Bytes(2_000, 7),
+            ["b.csv"] = TrackedData.Bytes(3_000, 8),
+        });
+        var runCache = new Pipelines.RunCache(Repo.Cache);
+        var key = Hashing.Blake3Hasher.HashMetadata("a run"u8);
+        var outs = new[] { new Pipelines.LockedOut(new PointerOut { Path = "data/prepared", Oid = dirOid, Size = 5_000, NFiles = 2 }, true) };
+        runCache.Put(key, "prepare.sh", outs);
+        using var remote = Remotes.Open(null);
+        var pushed = await Pipelines.RunCacheTransfer.PushAsync(Repo, remote, 4, null, CancellationToken.None);
+        Assert.Equal(1, pushed.EntriesTransferred);
+        Assert.Equal(0, (await Pipelines.RunCacheTransfer.PushAsync(Repo, remote, 4, null, CancellationToken.None)).EntriesTransferred);
+
+        // When the local cache (objects and runs) is emptied and the run cache is pulled
+        Directory.Delete(Repo.Cache.Root, recursive: true);
+        var pulled = await Pipelines.RunCacheTransfer.PullAsync(Repo, remote, 4, null, CancellationToken.None);
+
+        // Then the entry is back and every object it needs is in the cache again, verified
+        Assert.Equal(1, pulled.EntriesTransferred);
+        var back = Assert.Single(runCache.TryGet(key)!);
+        Assert.Equal(dirOid, back.Out.Oid);
+        Assert.True(runCache.ObjectsPresent([back]));
+    }
+
+    [Fact]
     public async Task Push_ThenFetchIntoEmptyCache_RoundTripsFileAndDirectory()
     {
         // Given a tracked file and a tracked directory, pushed to the remote
