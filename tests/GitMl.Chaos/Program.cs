@@ -195,9 +195,12 @@ internal static class Program
         return d;
     }
 
-    /// <summary>A hidden temp file a killed verified copy left beside its destination ('.name.random.gitml-tmp').</summary>
+    /// <summary>
+    /// A hidden temp file a killed writer left beside its destination: '.name.random.gitml-tmp' (verified copies) or
+    /// '.name.random.tmp' (AtomicFile, e.g. gitml.lock). Never read as data, but visible to 'git status'.
+    /// </summary>
     private static bool IsTempLitter(string path) =>
-        Path.GetFileName(path).StartsWith('.') && path.EndsWith(".gitml-tmp", StringComparison.Ordinal);
+        Path.GetFileName(path).StartsWith('.') && (path.EndsWith(".gitml-tmp", StringComparison.Ordinal) || path.EndsWith(".tmp", StringComparison.Ordinal));
 
     /// <summary>Data files, as opposed to the small text files Git versions (pointers, ignores, pipeline and lock).</summary>
     private static bool IsData(string path)
