@@ -70,7 +70,7 @@ internal static class Program
                 }
 
                 var killed = Snapshot.Take(victim);
-                var problems = Check(p.BeforeSnap, p.RefSnap, killed, tally);
+                var problems = Check(p.BeforeSnap, p.RefSnap, killed, tally, p.Scenario.StageOutputs ?? []);
 
                 // Recovery: the same command again must succeed and end exactly where the uninterrupted run did.
                 var again = Proc.Run(cli, p.Scenario.Args, victim.Repo);
@@ -110,23 +110,31 @@ internal static class Program
         }
 
         Console.WriteLine($"kills: {totals.Kills}, corrupt: {totals.Corrupt}, lost: {totals.Lost}, diverged: {totals.Diverged} " +
-            $"(runs that finished before their kill: {totals.Finished}; litter: {totals.Litter}; seed {seed}; {sw.Elapsed.TotalSeconds:F0} s)");
+            $"(runs that finished before their kill: {totals.Finished}; litter: {totals.Litter}; partial stage outputs: {totals.StagePartial}; seed {seed}; {sw.Elapsed.TotalSeconds:F0} s)");
         return totals.Corrupt + totals.Lost + totals.Diverged == 0 ? 0 : 1;
     }
 
     /// <summary>Invariants right after a kill; counts go into <paramref name="tally"/>, lines describe each problem.</summary>
-    private static List<string> Check(Snapshot before, Snapshot reference, Snapshot victim, Tally tally)
+    private static List<string> Check(Snapshot before, Snapshot reference, Snapshot victim, Tally tally, string[] stageOutputs)
     {
         var problems = new List<string>();
         var corrupt = victim.Corrupt.Concat(victim.Unparsable).ToList();
         tally.Litter += victim.Litter.Count;
-        foreach (var (path, hash) in victim.Workspace.Where(f => IsData(f.Key)))
+        tally.Litter += victim.Workspace.Keys.Count(IsTempLitter);
+        foreach (var (path, hash) in victim.Workspace.Where(f => IsData(f.Key) && !IsTempLitter(f.Key)))
         {
             var old = before.Workspace.GetValueOrDefault(path);
             var neu = reference.Workspace.GetValueOrDefault(path);
             if (old is null && neu is null)
             {
                 tally.Litter++;
+                continue;
+            }
+
+            if (hash != old && hash != neu && stageOutputs.Any(s => path.StartsWith(s, StringComparison.Ordinal)))
+            {
+                // The user's stage command was killed mid-write: its output may be partial; its old bytes must survive.
+                tally.StagePartial++;
                 continue;
             }
 
@@ -165,6 +173,12 @@ internal static class Program
         var d = new List<string>();
         foreach (var path in reference.Workspace.Keys.Union(after.Workspace.Keys).Order(StringComparer.Ordinal))
         {
+            if (IsTempLitter(path) && !reference.Workspace.ContainsKey(path))
+            {
+                // Counted as litter (a killed copy's temp file), reported separately; not a change of data.
+                continue;
+            }
+
             var a = reference.Workspace.GetValueOrDefault(path);
             var b = after.Workspace.GetValueOrDefault(path);
             if (a != b)
@@ -180,6 +194,13 @@ internal static class Program
         d.AddRange(after.Corrupt.Concat(after.Unparsable).Select(c => "corrupt after re-run: " + c));
         return d;
     }
+
+    /// <summary>
+    /// A hidden temp file a killed writer left beside its destination: '.name.random.gitml-tmp' (verified copies) or
+    /// '.name.random.tmp' (AtomicFile, e.g. gitml.lock). Never read as data, but visible to 'git status'.
+    /// </summary>
+    private static bool IsTempLitter(string path) =>
+        Path.GetFileName(path).StartsWith('.') && (path.EndsWith(".gitml-tmp", StringComparison.Ordinal) || path.EndsWith(".tmp", StringComparison.Ordinal));
 
     /// <summary>Data files, as opposed to the small text files Git versions (pointers, ignores, pipeline and lock).</summary>
     private static bool IsData(string path)
@@ -233,8 +254,11 @@ internal static class Program
 
         public int Litter { get; set; }
 
+        public int StagePartial { get; set; }
+
         public void Add(Tally t)
         {
+            StagePartial += t.StagePartial;
             Kills += t.Kills;
             Finished += t.Finished;
             Corrupt += t.Corrupt;
@@ -244,6 +268,6 @@ internal static class Program
         }
 
         public override string ToString() =>
-            $"kills: {Kills}, corrupt: {Corrupt}, lost: {Lost}, diverged: {Diverged} (finished before the kill: {Finished}, litter: {Litter})";
+            $"kills: {Kills}, corrupt: {Corrupt}, lost: {Lost}, diverged: {Diverged} (finished before the kill: {Finished}, litter: {Litter}, partial stage outputs: {StagePartial})";
     }
 }

@@ -1,7 +1,12 @@
 namespace GitMl.Chaos;
 
 /// <summary>One operation to crash: how to build the state before it, and its command line.</summary>
-internal sealed record Scenario(string Name, string[] Args, Action<World> Setup);
+/// <param name="Name">Operation name used in the summary.</param>
+/// <param name="Args">The git-ml command line.</param>
+/// <param name="Setup">Builds the state before the operation.</param>
+/// <param name="StageOutputs">Path prefixes written by a user's stage command, not by git-ml: a kill may leave them half
+/// written, which is fine as long as their previous bytes are still recoverable.</param>
+internal sealed record Scenario(string Name, string[] Args, Action<World> Setup, string[]? StageOutputs = null);
 
 /// <summary>The operations of issue 9 on generated data: add, commit, checkout, push, pull, gc, repro.</summary>
 internal sealed class Scenarios
@@ -72,7 +77,7 @@ internal sealed class Scenarios
                 """);
             Git(w, "add", "-A");
             Git(w, "commit", "-q", "-m", "pipeline");
-        }),
+        }, ["out/"]),
     ];
 
     private void Init(World w)

@@ -22,13 +22,21 @@ public sealed class PullService
         {
             return await PullOnceAsync(outs, remote, jobs, progress, ct);
         }
-        catch (GitMlException ex) when (ex.ExitCode == ExitCode.Corrupted && QuarantineCorrupt(outs) > 0)
+        catch (Exception ex) when (IsCorruption(ex) && QuarantineCorrupt(outs) > 0)
         {
             // A damaged cache object counts as present, so the fetch skipped it and the verified copy refused it.
             // With the bad copies set aside, the same pull downloads good ones (verified) and goes on.
             return await PullOnceAsync(outs, remote, jobs, progress, ct);
         }
     }
+
+    // The checkout copies in parallel, so the error may come wrapped in an AggregateException.
+    private static bool IsCorruption(Exception ex) => ex switch
+    {
+        GitMlException g => g.ExitCode == ExitCode.Corrupted,
+        AggregateException a => a.Flatten().InnerExceptions.Any(IsCorruption),
+        _ => false,
+    };
 
     /// <summary>
     /// Moves every cached object of <paramref name="outs"/> whose bytes do not match its oid to
