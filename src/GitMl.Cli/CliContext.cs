@@ -1,4 +1,5 @@
 using GitMl.Core;
+using GitMl.Core.Cache;
 
 namespace GitMl.Cli;
 
@@ -24,6 +25,12 @@ internal sealed class CliContext
     public bool ErrorIsTerminal { get; }
 
     public bool Verbose { get; set; }
+
+    /// <summary>
+    /// Builds the fetcher that brings missing objects from the default remote (wired by the remotes code); null means
+    /// no remote support, and commands that need a missing object say to run 'git ml pull'.
+    /// </summary>
+    public Func<GitMlRepository, IObjectFetcher?> ObjectFetcherFactory { get; set; } = _ => null;
 
     /// <summary>Prints a diagnostic line to stderr when <c>--verbose</c> is on.</summary>
     public void Debug(string message)

@@ -5,7 +5,7 @@ namespace GitMl.Cli.Tests;
 /// <summary>The outcome of one in-process <c>git ml</c> invocation.</summary>
 public sealed record CliResult(int ExitCode, string StdOut, string StdErr);
 
-/// <summary>Runs the CLI entry point in-process with captured output, as a user would from <c>cwd</c>.</summary>
+/// <summary>Runs the CLI entry point in-process with captured output, as a user would from a given folder.</summary>
 public static class CliRunner
 {
     public static CliResult Run(string cwd, params string[] args)

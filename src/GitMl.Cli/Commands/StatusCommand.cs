@@ -1,18 +1,30 @@
 using System.CommandLine;
 using GitMl.Core.Data;
+using GitMl.Core.Remotes;
 
 namespace GitMl.Cli.Commands;
 
-/// <summary><c>git ml status [targets] [--json]</c>: tracked data in the workspace vs its pointer files and gitml.lock.</summary>
+/// <summary>
+/// <c>git ml status [targets] [--json]</c>: tracked data in the workspace vs its pointer files and gitml.lock;
+/// with <c>--cloud</c>, the cache vs a remote per tracked path.
+/// </summary>
 internal static class StatusCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var targets = new Argument<string[]>("targets") { Description = "Limit to these tracked paths or pointer files", Arity = ArgumentArity.ZeroOrMore };
-        var json = GlobalOptions.Json();
-        var command = new Command("status", "Show tracked data that changed in the workspace, is missing, or is not in the cache") { targets, json };
-        command.SetAction(parse =>
+        var o = new RemoteOptions();
+        var cloud = new Option<bool>("--cloud", "-c") { Description = "Compare the cache with a remote: missing locally, missing on the remote, or in sync" };
+        var targets = o.Targets;
+        var json = o.Json;
+        var command = new Command("status", "Show tracked data that changed in the workspace, is missing, or is not in the cache (--cloud: vs a remote)") { cloud };
+        o.AddTo(command, targets: true, revisions: false);
+        command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(cloud))
+            {
+                return await CloudStatusAsync(ctx, o, parse, ct);
+            }
+
             using var repo = ctx.OpenRepository();
             var rel = (parse.GetValue(targets) ?? []).Select(p => repo.ToRepoRelative(p, ctx.Cwd)).ToList();
             using var data = new DataService(repo, ctx.Progress());
@@ -81,5 +93,36 @@ internal static class StatusCommand
             return 0;
         });
         return command;
+    }
+
+    private static async Task<int> CloudStatusAsync(CliContext ctx, RemoteOptions o, ParseResult pr, CancellationToken ct)
+    {
+        using var repo = ctx.OpenRepository();
+        var outs = o.Outs(pr, ctx, repo);
+        var settings = new RemoteConfigService(repo).Resolve(pr.GetValue(o.Remote));
+        using var remote = RemoteStorageFactory.Create(settings);
+        var rows = await new CloudStatusService(repo.Cache).CompareAsync(outs, remote, o.JobsFor(pr, settings), ct);
+        if (pr.GetValue(o.Json))
+        {
+            RemoteOptions.WriteJson(ctx, new
+            {
+                remote = remote.Description,
+                paths = rows.Select(r => new { path = r.Path, oid = r.Oid, state = r.State, objects = r.Objects, missingLocally = r.MissingLocally, missingOnRemote = r.MissingOnRemote }),
+            });
+            return 0;
+        }
+
+        if (rows.All(r => r.State == "in sync"))
+        {
+            ctx.Out.WriteLine($"Cache and remote {remote.Description} are in sync ({rows.Count} tracked path(s))");
+            return 0;
+        }
+
+        foreach (var r in rows)
+        {
+            ctx.Out.WriteLine($"{r.State + ":",-32}{r.Path}");
+        }
+
+        return 0;
     }
 }

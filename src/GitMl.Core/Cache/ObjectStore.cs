@@ -106,6 +106,66 @@ public sealed class ObjectStore
         }
     }
 
+    /// <summary>
+    /// Asynchronous <see cref="PutStream"/> for network streams: reads never block a thread-pool thread, so many
+    /// parallel downloads do not starve the pool. Same verification and temp-file rules.
+    /// </summary>
+    public async Task<string> PutStreamAsync(Stream source, string? expectedOid, string origin, Action<long>? onBytes = null, CancellationToken ct = default)
+    {
+        Directory.CreateDirectory(TmpDir);
+        var tmp = Path.Combine(TmpDir, "obj-" + Guid.NewGuid().ToString("N") + ".tmp");
+        try
+        {
+            string oid;
+            using (var hasher = Blake3Hasher.CreateIncremental())
+            {
+                await using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+                {
+                    var buffer = new byte[CopyBufferSize];
+                    while (true)
+                    {
+                        // Fill the buffer before hashing/writing: network reads return small chunks.
+                        var filled = 0;
+                        int read;
+                        while (filled < buffer.Length && (read = await source.ReadAsync(buffer.AsMemory(filled), ct)) > 0)
+                        {
+                            filled += read;
+                        }
+
+                        if (filled == 0)
+                        {
+                            break;
+                        }
+
+                        hasher.Update(buffer.AsSpan(0, filled));
+                        await dst.WriteAsync(buffer.AsMemory(0, filled), ct);
+                        onBytes?.Invoke(filled);
+                    }
+
+                    dst.Flush(flushToDisk: true);
+                }
+
+                oid = hasher.Finish();
+            }
+
+            if (expectedOid is not null && Oid.Digest(expectedOid) != oid)
+            {
+                throw new GitMlException(
+                    $"object {expectedOid} from {origin} is corrupted (its bytes hash to {oid})",
+                    "the bad bytes were discarded; run 'git ml fsck' and fetch a good copy",
+                    ExitCode.Corrupted);
+            }
+
+            var finalOid = expectedOid ?? oid;
+            Commit(tmp, finalOid);
+            return finalOid;
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
+    }
+
     /// <summary>Stores bytes (e.g. a manifest) under their oid plus <paramref name="suffix"/>.</summary>
     public string PutBytes(ReadOnlySpan<byte> bytes, string suffix = "")
     {

@@ -113,8 +113,9 @@ public sealed class GitConfigFile
         _sections.LastOrDefault(s => s.Name.Equals(section, StringComparison.OrdinalIgnoreCase) && s.Sub == subsection);
 
     private static string QuoteIfNeeded(string v) =>
-        v.Length == 0 || v.Any(c => c is '#' or ';' or '"' or '\\') || char.IsWhiteSpace(v[0]) || char.IsWhiteSpace(v[^1])
-            ? "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\""
+        v.Length == 0 || v.Any(c => c is '#' or ';' or '"' or '\\' or '\n' or '\t' or '\r') || char.IsWhiteSpace(v[0]) || char.IsWhiteSpace(v[^1])
+            // A raw newline would end the value and turn the rest into another key (found by fuzzing): escape it.
+            ? "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n").Replace("\t", "\\t") + "\""
             : v;
 
     private void Parse(string text)

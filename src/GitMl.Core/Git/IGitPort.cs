@@ -5,6 +5,13 @@ namespace GitMl.Core.Git;
 /// <param name="BlobId">Git blob id (hex), usable as a memoization key.</param>
 public sealed record GitTreeFile(string Path, string BlobId);
 
+/// <summary>A file of a commit's tree with its mode.</summary>
+/// <param name="Path">'/'-separated path from the repository root.</param>
+/// <param name="BlobId">Git blob id (hex).</param>
+/// <param name="IsExecutable">True for mode 100755.</param>
+/// <param name="IsSymlink">True for mode 120000 (the blob holds the link target).</param>
+public sealed record GitTreeEntry(string Path, string BlobId, bool IsExecutable, bool IsSymlink);
+
 /// <summary>A commit as GitMl needs it.</summary>
 public sealed record GitCommitInfo(string Sha, string Subject, string AuthorName, string AuthorEmail, DateTimeOffset When, IReadOnlyList<string> Parents);
 
@@ -43,6 +50,9 @@ public interface IGitPort : IDisposable
 
     /// <summary>Lists files of a commit's tree whose path matches <paramref name="predicate"/> (walks without checkout).</summary>
     IReadOnlyList<GitTreeFile> ListFiles(string commitSha, Func<string, bool> predicate);
+
+    /// <summary>Every file (blob) of a commit's tree with its mode; submodules are left out.</summary>
+    IReadOnlyList<GitTreeEntry> ListTree(string commitSha);
 
     /// <summary>True when the path (relative, '/') is in Git's index (tracked by Git itself).</summary>
     bool IsTrackedByGit(string relPath);

@@ -78,6 +78,33 @@ internal sealed class LibGit2Port : IGitPort
         return result;
     }
 
+    public IReadOnlyList<GitTreeEntry> ListTree(string commitSha)
+    {
+        var commit = _repo.Lookup<Commit>(commitSha) ?? throw new GitMlException($"commit {commitSha} not found", null, ExitCode.NotFound);
+        var result = new List<GitTreeEntry>();
+        var stack = new Stack<(Tree Tree, string Prefix)>();
+        stack.Push((commit.Tree, string.Empty));
+        while (stack.Count > 0)
+        {
+            var (tree, prefix) = stack.Pop();
+            foreach (var entry in tree)
+            {
+                var path = prefix.Length == 0 ? entry.Name : prefix + "/" + entry.Name;
+                if (entry.TargetType == TreeEntryTargetType.Tree)
+                {
+                    stack.Push(((Tree)entry.Target, path));
+                }
+                else if (entry.TargetType == TreeEntryTargetType.Blob)
+                {
+                    result.Add(new GitTreeEntry(path, entry.Target.Sha, entry.Mode == Mode.ExecutableFile, entry.Mode == Mode.SymbolicLink));
+                }
+            }
+        }
+
+        result.Sort((a, b) => string.CompareOrdinal(a.Path, b.Path));
+        return result;
+    }
+
     public bool IsTrackedByGit(string relPath) => _repo.Index[relPath] is not null;
 
     public IReadOnlyList<string> TrackedByGitUnder(string relPath, int max)

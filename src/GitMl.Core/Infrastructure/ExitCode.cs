@@ -43,4 +43,7 @@ public enum ExitCode
 
     /// <summary>Out of disk space or another I/O failure of the local machine.</summary>
     IoError = 12,
+
+    /// <summary><c>repro --verify</c>: re-running a commit's pipeline produced outs that differ from its lock.</summary>
+    NotReproducible = 13,
 }

@@ -115,7 +115,7 @@ public sealed class PipelineFile
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.LoadBounded(text);
         }
         catch (YamlException ex)
         {
@@ -487,5 +487,5 @@ public sealed class PipelineFile
             : throw Bad(where, node.Start, $"{what} must be a number");
 
     private static GitMlException Bad(string where, Mark mark, string why) =>
-        new($"invalid {where} (line {mark.Line}): {why}", "fix gitml.yaml; docs/pipelines.md shows its format", ExitCode.InvalidInput);
+        new($"invalid {where} (line {mark.Line}, column {mark.Column}): {why}", "fix gitml.yaml; docs/pipelines.md shows its format", ExitCode.InvalidInput);
 }

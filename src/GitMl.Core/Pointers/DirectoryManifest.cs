@@ -150,6 +150,11 @@ public sealed class DirectoryManifest
         {
             throw Bad(where, ex.Message);
         }
+        catch (InvalidOperationException ex)
+        {
+            // GetString throws this (not JsonException) for a string holding invalid UTF-8, e.g. a flipped byte.
+            throw Bad(where, ex.Message);
+        }
     }
 
     private static GitMlException Bad(string where, string why) =>

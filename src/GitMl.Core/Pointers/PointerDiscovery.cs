@@ -112,7 +112,7 @@ public static class PointerDiscovery
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.LoadBounded(text);
         }
         catch (YamlException ex)
         {
@@ -136,7 +136,12 @@ public static class PointerDiscovery
                 foreach (var item in outs.Children)
                 {
                     var o = PointerFile.ParseOut(item, LockFileName);
-                    yield return new TrackedOut(LockFileName, o.Path, o);
+
+                    // Outs kept in Git (metrics, -O) are recorded for change detection only; Git restores them.
+                    if (!Pipelines.LockFile.IsCacheFalse(o))
+                    {
+                        yield return new TrackedOut(LockFileName, o.Path, o);
+                    }
                 }
             }
         }

@@ -59,7 +59,7 @@ public sealed class PointerFile
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(text));
+            stream.LoadBounded(text);
         }
         catch (YamlException ex)
         {

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using GitMl.Core;
+using GitMl.Core.Remotes;
+
+namespace GitMl.Cli.Commands;
+
+/// <summary><c>git ml gc</c>: delete cache (or, with --cloud, remote) objects that no revision in scope uses.</summary>
+internal static class GcCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var o = new RemoteOptions();
+        var workspace = new Option<bool>("--workspace", "-w") { Description = "Keep what the workspace uses (the default; always kept)" };
+        var cloud = new Option<bool>("--cloud", "-c") { Description = "Collect on the remote instead of the cache (needs an explicit scope flag)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "List what would be removed and how many bytes; delete nothing" };
+        var command = new Command("gc", "Remove objects no kept revision uses, from the cache or a remote") { workspace, cloud, dryRun };
+        o.AddTo(command, targets: false, revisions: true);
+        command.SetAction(async (pr, ct) =>
+        {
+            var scope = o.Scope(pr);
+            if (pr.GetValue(cloud) && !pr.GetValue(workspace) && !scope.AnyRevisions)
+            {
+                throw new GitMlException(
+                    "'gc --cloud' needs an explicit scope: it deletes shared data other clones may need",
+                    "add --workspace, --all-branches, --all-tags and/or --all-commits (try --dry-run first)",
+                    ExitCode.Usage);
+            }
+
+            using var repo = ctx.OpenRepository();
+            using var _ = ctx.Lock(repo, "gc");
+            var outs = scope.Collect(repo);
+            var service = new GcService(repo.Cache);
+            GcResult result;
+            if (pr.GetValue(cloud))
+            {
+                var settings = new RemoteConfigService(repo).Resolve(pr.GetValue(o.Remote));
+                using var remote = RemoteStorageFactory.Create(settings);
+                result = await service.CollectRemoteAsync(outs, remote, o.JobsFor(pr, settings), pr.GetValue(dryRun), ct);
+            }
+            else
+            {
+                result = await service.CollectCacheAsync(outs, pr.GetValue(dryRun), ct);
+            }
+
+            if (pr.GetValue(o.Json))
+            {
+                RemoteOptions.WriteJson(ctx, new
+                {
+                    where = result.Where,
+                    dryRun = result.DryRun,
+                    kept = result.Kept,
+                    removed = result.Removed.Select(r => new { oid = r.Oid, bytes = r.Size }),
+                    bytesRemoved = result.BytesRemoved,
+                });
+                return 0;
+            }
+
+            if (result.DryRun)
+            {
+                foreach (var r in result.Removed)
+                {
+                    ctx.Out.WriteLine($"would remove {r.Oid} ({Format.Bytes(r.Size)})");
+                }
+            }
+
+            ctx.Out.WriteLine($"{(result.DryRun ? "would remove" : "removed")} {result.Removed.Count} object(s) ({Format.Bytes(result.BytesRemoved)}) from {result.Where}; kept {result.Kept}");
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,219 @@
+using GitMl.Core.Cache;
+using GitMl.Core.Hashing;
+
+namespace GitMl.Core.Remotes;
+
+/// <summary>
+/// A remote in a folder (local disk, NFS, a mounted share). Uploads go to a hidden temp file beside the final name,
+/// are hashed on the way, and are renamed into place only when complete and correct.
+/// </summary>
+public sealed class DirectoryRemoteStorage : IRemoteStorage
+{
+    private const int BufferSize = 1 << 20;
+    private readonly string _root;
+
+    /// <summary>Creates a backend rooted at <paramref name="root"/>.</summary>
+    public DirectoryRemoteStorage(string root, string? description = null)
+    {
+        _root = root;
+        Description = description ?? root;
+    }
+
+    /// <inheritdoc />
+    public string Description { get; }
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct)
+    {
+        var result = new List<string>();
+        var runs = Path.Combine(_root, "runs");
+        if (Directory.Exists(runs))
+        {
+            foreach (var dir in new DirectoryInfo(runs).EnumerateDirectories())
+            {
+                foreach (var f in dir.EnumerateFiles())
+                {
+                    var key = dir.Name + f.Name;
+                    if (dir.Name.Length == 2 && Oid.IsValid(key))
+                    {
+                        result.Add(key);
+                    }
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<string>>(result);
+    }
+
+    /// <inheritdoc />
+    public Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct)
+    {
+        try
+        {
+            AtomicFile.WriteAllBytes(RunPathOf(key), bytes);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GitMlException($"cannot write run-cache entry {key} to remote {Description}: {ex.Message}", "check the folder and its permissions", ExitCode.Remote, ex);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct)
+    {
+        var path = RunPathOf(key);
+        if (!File.Exists(path))
+        {
+            throw new GitMlException($"run-cache entry {key} is not on remote {Description}", null, ExitCode.NotFound);
+        }
+
+        return Task.FromResult(File.ReadAllBytes(path));
+    }
+
+    private string RunPathOf(string key) => Path.Combine(_root, "runs", Oid.Require(key, "run-cache key")[..2], key[2..]);
+
+    /// <summary>Full path of an object on this remote.</summary>
+    public string PathOf(string oid) => Path.Combine(_root, "b3", oid[..2], oid[2..]);
+
+    /// <inheritdoc />
+    public Task EnsureReadyAsync(CancellationToken ct)
+    {
+        if (File.Exists(_root))
+        {
+            throw new GitMlException($"remote {Description} is a file, not a folder", "point the remote's url at a folder", ExitCode.Remote);
+        }
+
+        // The folder is created on first use, as a directory remote on a fresh disk should just work.
+        try
+        {
+            Directory.CreateDirectory(_root);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new GitMlException($"cannot create remote folder {Description}: {ex.Message}", "check the path and its permissions", ExitCode.Remote, ex);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string oid, CancellationToken ct) => Task.FromResult(File.Exists(PathOf(oid)));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RemoteObject>> ListPrefixAsync(string prefix, CancellationToken ct)
+    {
+        var result = new List<RemoteObject>();
+        var dir = Path.Combine(_root, "b3", prefix);
+        if (Directory.Exists(dir))
+        {
+            foreach (var f in new DirectoryInfo(dir).EnumerateFiles())
+            {
+                var oid = prefix + f.Name;
+                if (Oid.IsValid(oid))
+                {
+                    result.Add(new RemoteObject(oid, f.Length));
+                }
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<RemoteObject>>(result);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<RemoteObject>> ListAllAsync(CancellationToken ct)
+    {
+        var result = new List<RemoteObject>();
+        var b3 = Path.Combine(_root, "b3");
+        if (!Directory.Exists(b3))
+        {
+            return result;
+        }
+
+        foreach (var d in Directory.EnumerateDirectories(b3))
+        {
+            var prefix = Path.GetFileName(d);
+            if (prefix.Length == 2)
+            {
+                result.AddRange(await ListPrefixAsync(prefix, ct));
+            }
+        }
+
+        return result;
+    }
+
+    /// <inheritdoc />
+    public Task UploadAsync(string oid, string localPath, Action<long>? onBytes, CancellationToken ct)
+    {
+        var final = PathOf(oid);
+        var dir = Path.GetDirectoryName(final)!;
+        Directory.CreateDirectory(dir);
+        var tmp = Path.Combine(dir, "." + oid[2..] + "." + Guid.NewGuid().ToString("N")[..12] + ".tmp");
+        try
+        {
+            string actual;
+            using (var hasher = Blake3Hasher.CreateIncremental())
+            using (var src = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
+            {
+                var buffer = new byte[BufferSize];
+                int read;
+                while ((read = src.Read(buffer, 0, buffer.Length)) > 0)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    hasher.Update(buffer.AsSpan(0, read));
+                    dst.Write(buffer, 0, read);
+                    onBytes?.Invoke(read);
+                }
+
+                dst.Flush(flushToDisk: true);
+                actual = hasher.Finish();
+            }
+
+            if (actual != Oid.Digest(oid))
+            {
+                throw ObjectStore.Corrupt(oid);
+            }
+
+            File.Move(tmp, final, overwrite: true);
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct)
+    {
+        FileStream src;
+        try
+        {
+            src = new FileStream(PathOf(oid), FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw RemoteErrors.MissingObject(oid, Description);
+        }
+
+        await using (src)
+        {
+            await consume(src, ct);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task DeleteAsync(string oid, CancellationToken ct)
+    {
+        AtomicFile.TryDelete(PathOf(oid));
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+    }
+}

@@ -1,0 +1,97 @@
+using GitMl.Core.Cache;
+using GitMl.Core.Hashing;
+using GitMl.Core.Pointers;
+
+namespace GitMl.Core.Remotes;
+
+/// <summary>What gc removed (or, in a dry run, would remove).</summary>
+/// <param name="Where">"cache" or the remote's description.</param>
+/// <param name="Kept">Objects kept.</param>
+/// <param name="Removed">Objects removed (oid, bytes), sorted by oid.</param>
+/// <param name="DryRun">True when nothing was deleted.</param>
+public sealed record GcResult(string Where, int Kept, IReadOnlyList<RemoteObject> Removed, bool DryRun)
+{
+    /// <summary>Bytes removed.</summary>
+    public long BytesRemoved => Removed.Sum(r => r.Size);
+}
+
+/// <summary>
+/// Deletes objects that no revision in scope uses, from the cache or from a remote. Before anything is deleted, every
+/// kept directory's manifest must be readable (cache, or remote for <c>--cloud</c>): otherwise which files it keeps
+/// is unknown and gc refuses rather than guess.
+/// </summary>
+public sealed class GcService
+{
+    private readonly ObjectStore _cache;
+
+    /// <summary>Creates the service over a cache.</summary>
+    public GcService(ObjectStore cache) => _cache = cache;
+
+    /// <summary>The oids the outs keep (files, manifests, manifest files). Reads manifests from the cache, else the remote.</summary>
+    public async Task<HashSet<string>> KeepSetAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage? remote, CancellationToken ct)
+    {
+        var manifests = new Dictionary<string, DirectoryManifest?>(StringComparer.Ordinal);
+        foreach (var o in outs.Where(o => o.Out.IsDirectory))
+        {
+            var oid = o.Out.Oid;
+            if (manifests.ContainsKey(oid))
+            {
+                continue;
+            }
+
+            var m = ObjectPlan.FromCache(_cache, oid);
+            if (m is null && remote is not null)
+            {
+                m = await RemoteManifest.TryReadAsync(remote, oid, ct);
+            }
+
+            manifests[oid] = m ?? throw new GitMlException(
+                $"cannot tell which objects '{o.RepoPath}' keeps: its manifest {oid} is in neither the cache{(remote is null ? string.Empty : " nor on the remote")}",
+                "run 'git ml fetch' (or narrow the scope) before gc; nothing was deleted",
+                ExitCode.NotFound);
+        }
+
+        var plan = ObjectPlan.Build(outs, oid => manifests[oid]);
+        return plan.AllOids.ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Removes unkept objects from the cache.</summary>
+    public async Task<GcResult> CollectCacheAsync(IReadOnlyList<TrackedOut> outs, bool dryRun, CancellationToken ct)
+    {
+        var keep = await KeepSetAsync(outs, null, ct);
+        var removed = new List<RemoteObject>();
+        var kept = 0;
+        foreach (var oid in _cache.EnumerateOids().ToList())
+        {
+            if (keep.Contains(oid))
+            {
+                kept++;
+                continue;
+            }
+
+            removed.Add(new RemoteObject(oid, new FileInfo(_cache.PathOf(oid)).Length));
+            if (!dryRun)
+            {
+                _cache.Delete(oid);
+            }
+        }
+
+        removed.Sort((a, b) => string.CompareOrdinal(a.Oid, b.Oid));
+        return new GcResult("cache", kept, removed, dryRun);
+    }
+
+    /// <summary>Removes unkept objects from a remote.</summary>
+    public async Task<GcResult> CollectRemoteAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, bool dryRun, CancellationToken ct)
+    {
+        await remote.EnsureReadyAsync(ct);
+        var keep = await KeepSetAsync(outs, remote, ct);
+        var all = await remote.ListAllAsync(ct);
+        var removed = all.Where(o => !keep.Contains(o.Oid)).OrderBy(o => o.Oid, StringComparer.Ordinal).ToList();
+        if (!dryRun)
+        {
+            await TransferService.RunParallel(removed, jobs, (o, token) => new ValueTask(remote.DeleteAsync(o.Oid, token)), ct);
+        }
+
+        return new GcResult(remote.Description, all.Count - removed.Count, removed, dryRun);
+    }
+}

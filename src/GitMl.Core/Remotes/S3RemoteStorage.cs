@@ -1,0 +1,518 @@
+using System.Globalization;
+using System.Net.Sockets;
+using GitMl.Core.Cache;
+using GitMl.Core.Hashing;
+using Minio;
+using Minio.DataModel.Args;
+using Minio.Exceptions;
+
+namespace GitMl.Core.Remotes;
+
+/// <summary>
+/// A remote in an S3-compatible bucket through the Minio SDK (path-style addressing, SigV4). Transient network
+/// failures are retried a bounded number of times, then reported naming the endpoint's host and port; S3 answers
+/// (missing bucket, rejected credentials) are reported at once. Uploads are single PUTs or multipart uploads, both of
+/// which S3 makes visible only when complete.
+/// </summary>
+public sealed class S3RemoteStorage : IRemoteStorage
+{
+    /// <summary>Objects up to this size go up in one presigned PUT; larger ones use the SDK's multipart upload.</summary>
+    public const long SinglePutLimit = 1L << 30;
+
+    private const int PresignExpirySeconds = 3600;
+    private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(800)];
+
+    // One pooled client for the process: connections are reused across objects and parallel lanes.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        MaxConnectionsPerServer = 256,
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+    private readonly RemoteSettings _settings;
+    private readonly IMinioClient _client;
+    private readonly string _bucket;
+    private readonly string _keyPrefix;
+    private readonly Uri _endpoint;
+
+    /// <summary>Creates a client for an S3 remote.</summary>
+    public S3RemoteStorage(RemoteSettings settings)
+    {
+        _settings = settings;
+        _bucket = settings.Bucket!;
+        _keyPrefix = settings.Prefix.Length > 0 ? settings.Prefix + "/" : string.Empty;
+        var endpoint = settings.Endpoint ?? new Uri("https://s3." + settings.Region + ".amazonaws.com");
+        _endpoint = endpoint;
+        var client = new MinioClient()
+            .WithEndpoint(endpoint.Host, endpoint.Port)
+            .WithSSL(endpoint.Scheme == "https")
+            .WithRegion(settings.Region)
+            .WithTimeout(60_000);
+        var c = settings.Credentials ?? throw new GitMlException(
+            $"no credentials for remote {settings.Describe()}",
+            $"set access_key_id and secret_access_key with 'git ml remote modify {settings.Name} KEY VALUE --local', export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or name a profile ('git ml remote modify {settings.Name} profile NAME')",
+            ExitCode.Remote);
+        client = client.WithCredentials(c.AccessKeyId, c.SecretAccessKey);
+        if (c.SessionToken is not null)
+        {
+            client = client.WithSessionToken(c.SessionToken);
+        }
+
+        _client = client.Build();
+        Description = settings.Describe();
+    }
+
+    /// <inheritdoc />
+    public string Description { get; }
+
+    /// <summary>The S3 key of an object.</summary>
+    public string KeyOf(string oid) => _keyPrefix + Oid.StoragePath(oid);
+
+    /// <inheritdoc />
+    public Task EnsureReadyAsync(CancellationToken ct) => RunAsync(async token =>
+    {
+        // One list request proves reachability, the bucket and the credentials together.
+        using var response = await SendSignedAsync(HttpMethod.Get, "/" + _bucket, [new("list-type", "2"), new("max-keys", "1"), new("prefix", _keyPrefix + "b3/")], token);
+        await EnsureSuccessAsync(response, null, token);
+        return true;
+    }, null, ct);
+
+    /// <inheritdoc />
+    public Task<bool> ExistsAsync(string oid, CancellationToken ct) => RunAsync(async token =>
+    {
+        // A signed HEAD is one request; the SDK's stat costs two.
+        using var response = await SendSignedAsync(HttpMethod.Head, "/" + _bucket + "/" + S3Signer.Encode(KeyOf(oid), true), [], token);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+
+        await EnsureSuccessAsync(response, oid, token);
+        return true;
+    }, oid, ct);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RemoteObject>> ListPrefixAsync(string prefix, CancellationToken ct) => ListAsync("b3/" + prefix + "/", ct);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RemoteObject>> ListAllAsync(CancellationToken ct) => ListAsync("b3/", ct);
+
+    /// <inheritdoc />
+    public Task UploadAsync(string oid, string localPath, Action<long>? onBytes, CancellationToken ct) => RunAsync(async token =>
+    {
+        var sent = 0L;
+        string actual;
+        using (var hasher = Blake3Hasher.CreateIncremental())
+        {
+            await using (var file = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan | FileOptions.Asynchronous))
+            {
+                var hashing = new HashingReadStream(file, hasher, n =>
+                {
+                    sent += n;
+                    onBytes?.Invoke(n);
+                });
+                try
+                {
+                    if (file.Length <= SinglePutLimit)
+                    {
+                        // One presigned PUT is one request; the SDK's own path adds round trips per object.
+                        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
+                        using var content = new StreamContent(hashing, 1 << 20);
+                        content.Headers.ContentLength = file.Length;
+                        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+                        using var response = await Http.PutAsync(url, content, token);
+                        await EnsureSuccessAsync(response, oid, token);
+                    }
+                    else
+                    {
+                        var args = new PutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid))
+                            .WithStreamData(hashing).WithObjectSize(file.Length).WithContentType("application/octet-stream");
+                        await _client.PutObjectAsync(args, token);
+                    }
+                }
+                catch
+                {
+                    // A retried attempt re-sends the whole object: take back the bytes this attempt reported.
+                    onBytes?.Invoke(-sent);
+                    throw;
+                }
+            }
+
+            actual = hasher.Finish();
+        }
+
+        if (actual != Oid.Digest(oid))
+        {
+            // The cache copy was bad: take the upload back so the remote never keeps wrong bytes under this name.
+            await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)), token);
+            throw ObjectStore.Corrupt(oid);
+        }
+
+        return true;
+    }, oid, ct);
+
+    /// <inheritdoc />
+    public Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct) => RunAsync(async token =>
+    {
+        // A presigned GET is one request; the SDK's GetObject costs three.
+        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
+        using var response = await Http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, token);
+        await EnsureSuccessAsync(response, oid, token);
+        await using var stream = await response.Content.ReadAsStreamAsync(token);
+        try
+        {
+            await consume(stream, token);
+        }
+        catch (Exception ex) when (ex is GitMlException || IsLocalIoFailure(ex))
+        {
+            throw new ConsumerException(ex);
+        }
+
+        return true;
+    }, oid, ct);
+
+    /// <inheritdoc />
+    public Task DeleteAsync(string oid, CancellationToken ct) => RunAsync(async token =>
+    {
+        await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)), token);
+        return true;
+    }, oid, ct);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct) =>
+        (await ListAsync("runs/", ct)).Select(o => o.Oid).ToList();
+
+    /// <inheritdoc />
+    public Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct) => RunAsync(async token =>
+    {
+        // A single PUT replaces the object atomically: readers see the old entry or the new one.
+        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(RunKeyOf(key)).WithExpiry(PresignExpirySeconds));
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/yaml");
+        using var response = await Http.PutAsync(url, content, token);
+        await EnsureSuccessAsync(response, null, token);
+        return true;
+    }, null, ct);
+
+    /// <inheritdoc />
+    public Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct) => RunAsync(async token =>
+    {
+        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(RunKeyOf(key)).WithExpiry(PresignExpirySeconds));
+        using var response = await Http.GetAsync(url, token);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            throw new GitMlException($"run-cache entry {key} is not on remote {Description}", null, ExitCode.NotFound);
+        }
+
+        await EnsureSuccessAsync(response, null, token);
+        return await response.Content.ReadAsByteArrayAsync(token);
+    }, null, ct);
+
+    /// <inheritdoc />
+    public void Dispose() => _client.Dispose();
+
+    private string RunKeyOf(string key) => _keyPrefix + "runs/" + Oid.Require(key, "run-cache key")[..2] + "/" + key[2..];
+
+    private Task<IReadOnlyList<RemoteObject>> ListAsync(string relPrefix, CancellationToken ct) => RunAsync<IReadOnlyList<RemoteObject>>(async token =>
+    {
+        var result = new List<RemoteObject>();
+        var fullPrefix = _keyPrefix + relPrefix;
+        string? token2 = null;
+        do
+        {
+            var query = new List<KeyValuePair<string, string>> { new("list-type", "2"), new("max-keys", "1000"), new("prefix", fullPrefix) };
+            if (token2 is not null)
+            {
+                query.Add(new("continuation-token", token2));
+            }
+
+            using var response = await SendSignedAsync(HttpMethod.Get, "/" + _bucket, query, token);
+            await EnsureSuccessAsync(response, null, token);
+            await using var body = await response.Content.ReadAsStreamAsync(token);
+            token2 = await ReadListPageAsync(body, result);
+        }
+        while (token2 is not null);
+
+        return result;
+    }, null, ct);
+
+    private async Task<T> RunAsync<T>(Func<CancellationToken, Task<T>> op, string? oid, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await op(ct);
+            }
+            catch (ConsumerException c)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(c.InnerException!).Throw();
+                throw;
+            }
+            catch (GitMlException)
+            {
+                throw;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex) when (IsTransient(ex) && attempt < RetryDelays.Length)
+            {
+                await Task.Delay(RetryDelays[attempt], ct);
+            }
+            catch (Exception ex)
+            {
+                throw Map(ex, oid, attempt + 1);
+            }
+        }
+    }
+
+    private Task<HttpResponseMessage> SendSignedAsync(HttpMethod method, string path, List<KeyValuePair<string, string>> query, CancellationToken ct)
+    {
+        var c = _settings.Credentials!;
+        var now = DateTime.UtcNow;
+        var amzDate = now.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var host = _endpoint.IsDefaultPort ? _endpoint.Host : _endpoint.Host + ":" + _endpoint.Port.ToString(CultureInfo.InvariantCulture);
+        var headers = new Dictionary<string, string>
+        {
+            ["host"] = host,
+            ["x-amz-content-sha256"] = S3Signer.EmptyPayloadHash,
+            ["x-amz-date"] = amzDate,
+        };
+        if (c.SessionToken is not null)
+        {
+            headers["x-amz-security-token"] = c.SessionToken;
+        }
+
+        var auth = S3Signer.Authorization(method.Method, path, query, headers, S3Signer.EmptyPayloadHash, now, _settings.Region, c.AccessKeyId, c.SecretAccessKey);
+        var queryText = string.Join('&', query.Select(kv => S3Signer.Encode(kv.Key, false) + "=" + S3Signer.Encode(kv.Value, false)));
+        var request = new HttpRequestMessage(method, new Uri(_endpoint.GetLeftPart(UriPartial.Authority) + path + (queryText.Length > 0 ? "?" + queryText : string.Empty)));
+        request.Headers.Host = host;
+        foreach (var (k, v) in headers)
+        {
+            if (k != "host")
+            {
+                request.Headers.TryAddWithoutValidation(k, v);
+            }
+        }
+
+        request.Headers.TryAddWithoutValidation("Authorization", auth);
+        return Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+    }
+
+    /// <summary>Adds one ListObjectsV2 page's objects under <c>b3/</c>; returns the continuation token or null.</summary>
+    private async Task<string?> ReadListPageAsync(Stream body, List<RemoteObject> result)
+    {
+        string? next = null;
+        var truncated = false;
+        string? key = null;
+        long size = 0;
+        using var reader = System.Xml.XmlReader.Create(body, new System.Xml.XmlReaderSettings { Async = true, DtdProcessing = System.Xml.DtdProcessing.Prohibit });
+        while (await reader.ReadAsync())
+        {
+            if (reader.NodeType == System.Xml.XmlNodeType.EndElement && reader.LocalName == "Contents" && key is not null)
+            {
+                var area = key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal) ? 3
+                    : key.StartsWith(_keyPrefix + "runs/", StringComparison.Ordinal) ? 5 : 0;
+                if (area > 0)
+                {
+                    var parts = key[(_keyPrefix.Length + area)..].Split('/');
+                    if (parts.Length == 2 && parts[0].Length == 2 && Oid.IsValid(parts[0] + parts[1]))
+                    {
+                        result.Add(new RemoteObject(parts[0] + parts[1], size));
+                    }
+                }
+
+                key = null;
+                size = 0;
+                continue;
+            }
+
+            if (reader.NodeType != System.Xml.XmlNodeType.Element)
+            {
+                continue;
+            }
+
+            switch (reader.LocalName)
+            {
+                case "Key":
+                    key = await reader.ReadElementContentAsStringAsync();
+                    break;
+                case "Size":
+                    size = long.Parse(await reader.ReadElementContentAsStringAsync(), CultureInfo.InvariantCulture);
+                    break;
+                case "IsTruncated":
+                    truncated = (await reader.ReadElementContentAsStringAsync()).Trim() == "true";
+                    break;
+                case "NextContinuationToken":
+                    next = await reader.ReadElementContentAsStringAsync();
+                    break;
+            }
+        }
+
+        return truncated ? next : null;
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string? oid, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var body = await response.Content.ReadAsStringAsync(ct);
+        var code = System.Text.RegularExpressions.Regex.Match(body, "<Code>([^<]*)</Code>").Groups[1].Value;
+        var status = (int)response.StatusCode;
+        if (oid is not null && (code == "NoSuchKey" || (status == 404 && code.Length == 0)))
+        {
+            throw RemoteErrors.MissingObject(oid, Description);
+        }
+
+        if (code == "NoSuchBucket")
+        {
+            throw new BucketNotFoundException(_bucket, body);
+        }
+
+        if (status is 401 or 403 || code is "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied")
+        {
+            throw new AccessDeniedException(code.Length > 0 ? code : "HTTP " + status);
+        }
+
+        // 5xx and throttling are worth another attempt; other answers are final.
+        var ex = new HttpRequestException($"HTTP {status} {code}".Trim(), null, response.StatusCode);
+        throw status >= 500 || status == 429 ? ex : new InvalidOperationException(ex.Message);
+    }
+
+    private GitMlException Map(Exception ex, string? oid, int attempts)
+    {
+        var where = _settings.HostPort;
+        var text = ex.Message + " " + (ex.InnerException?.Message ?? string.Empty);
+        switch (ex)
+        {
+            case BucketNotFoundException:
+                return new GitMlException(
+                    $"bucket '{_bucket}' does not exist on {where} (remote {Description})",
+                    $"create it (e.g. 'aws s3 mb s3://{_bucket}' with --endpoint-url), or fix the remote's url",
+                    ExitCode.Remote, ex);
+            case AuthorizationException or AccessDeniedException or ForbiddenException:
+                return CredentialsRejected(ex);
+            case ErrorResponseException er when er.Response?.Code is "InvalidAccessKeyId" or "SignatureDoesNotMatch" or "AccessDenied"
+                or "InvalidToken" or "ExpiredToken" or "InvalidSecurity":
+                return CredentialsRejected(ex);
+            case ErrorResponseException er when er.Response?.Code is "NoSuchBucket":
+                return Map(new BucketNotFoundException(_bucket, er.Message), oid, attempts);
+        }
+
+        if (text.Contains("InvalidAccessKeyId", StringComparison.Ordinal) || text.Contains("SignatureDoesNotMatch", StringComparison.Ordinal)
+            || text.Contains("Access Denied", StringComparison.OrdinalIgnoreCase) || text.Contains("403", StringComparison.Ordinal))
+        {
+            return CredentialsRejected(ex);
+        }
+
+        if (IsTransient(ex))
+        {
+            return new GitMlException(
+                $"cannot reach S3 endpoint {where} for remote {Description} after {attempts.ToString(CultureInfo.InvariantCulture)} attempts: {FirstLine(ex)}",
+                "check that the server is running and the remote's endpointurl is right; re-running sends only what is missing",
+                ExitCode.Remote, ex);
+        }
+
+        return new GitMlException(
+            $"S3 request to {where} failed{(oid is null ? string.Empty : " for object " + oid)}: {FirstLine(ex)}",
+            "run again with --verbose for details; re-running sends only what is missing",
+            ExitCode.Remote, ex);
+    }
+
+    private GitMlException CredentialsRejected(Exception ex) => new(
+        $"{_settings.HostPort} rejected the credentials for remote {Description} ({_settings.Credentials?.ToString() ?? "no credentials found"})",
+        $"set valid keys with 'git ml remote modify {_settings.Name} access_key_id ID --local' and secret_access_key, or via AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile",
+        ExitCode.Remote, ex);
+
+    private static string FirstLine(Exception ex)
+    {
+        var inner = ex;
+        while (inner.InnerException is not null && (inner is ConnectionException or HttpRequestException or AggregateException))
+        {
+            inner = inner.InnerException;
+        }
+
+        var msg = inner.Message;
+        var nl = msg.IndexOfAny(['\r', '\n']);
+        return nl < 0 ? msg : msg[..nl];
+    }
+
+    private static bool IsTransient(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is ConnectionException or HttpRequestException or SocketException or TimeoutException or InternalServerException
+                || (e is IOException && !IsLocalIoFailure(e))
+                || (e is TaskCanceledException))
+            {
+                return true;
+            }
+        }
+
+        return ex is UnexpectedShortReadException;
+    }
+
+    private static bool IsLocalIoFailure(Exception ex) =>
+        ex is IOException io && (io.HResult == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+            || ex is FileNotFoundException or DirectoryNotFoundException);
+
+    /// <summary>Carries an exception thrown by a download's consumer through the retry loop unchanged.</summary>
+    private sealed class ConsumerException(Exception inner) : Exception(inner.Message, inner);
+
+    /// <summary>Hashes the bytes the SDK reads, so an upload is verified without a second pass over the file.</summary>
+    private sealed class HashingReadStream(Stream inner, Blake3Hasher.IncrementalHash hasher, Action<long> onBytes) : Stream
+    {
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            hasher.Update(buffer[..n]);
+            onBytes(n);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await inner.ReadAsync(buffer, cancellationToken);
+            hasher.Update(buffer.Span[..n]);
+            onBytes(n);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

@@ -1,4 +1,0 @@
-namespace GitMl.Plots;
-internal static class AssemblyMarker
-{
-}

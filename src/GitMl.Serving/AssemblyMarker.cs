@@ -1,4 +1,0 @@
-namespace GitMl.Serving;
-internal static class AssemblyMarker
-{
-}

@@ -1,0 +1,404 @@
+using System.Text.Json;
+using GitMl.Serving.Inference;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace GitMl.Serving.Http;
+
+/// <summary>A parsed and validated Open Inference Protocol v2 inference request.</summary>
+/// <param name="Id">The request id to echo, if any.</param>
+/// <param name="Inputs">Tensors by input name.</param>
+/// <param name="Outputs">Output names to return (all when the request names none).</param>
+public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorData> Inputs, IReadOnlyList<string> Outputs)
+{
+    /// <summary>
+    /// Parses a request body against a model's inputs and outputs. Every problem is a 400 that says what was
+    /// expected: unknown or missing input, datatype, shape, element count, nested data that does not match its shape.
+    /// </summary>
+    public static OipRequest Parse(ReadOnlySpan<byte> body, LoadedModel model)
+    {
+        try
+        {
+            return ParseBody(body, model);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // System.Text.Json accepts a string holding invalid UTF-8 or half a surrogate pair and only throws when it
+            // is read as a .NET string; that is the client's bad body, not a server error (found by fuzzing).
+            throw Bad($"request body is not valid JSON text: {ex.Message}");
+        }
+    }
+
+    private static OipRequest ParseBody(ReadOnlySpan<byte> body, LoadedModel model)
+    {
+        JsonDocument doc;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            doc = JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            throw Bad($"request body is not valid JSON: {ex.Message}");
+        }
+
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw Bad("request body must be a JSON object with an 'inputs' array");
+            }
+
+            string? id = null;
+            if (root.TryGetProperty("id", out var idEl))
+            {
+                id = idEl.ValueKind == JsonValueKind.String ? idEl.GetString() : throw Bad("'id' must be a string");
+            }
+
+            if (!root.TryGetProperty("inputs", out var inputsEl) || inputsEl.ValueKind != JsonValueKind.Array)
+            {
+                throw Bad("'inputs' (an array of {name, shape, datatype, data}) is required");
+            }
+
+            var inputs = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+            foreach (var input in inputsEl.EnumerateArray())
+            {
+                var t = ParseInput(input, model, out var name);
+                if (!inputs.TryAdd(name, t))
+                {
+                    throw Bad($"input '{name}' is given twice");
+                }
+            }
+
+            var missing = model.Inputs.Where(i => !inputs.ContainsKey(i.Name)).Select(i => i.Name).ToList();
+            if (missing.Count > 0)
+            {
+                throw Bad($"missing input(s): {string.Join(", ", missing)}; the model expects {Describe(model.Inputs)}");
+            }
+
+            if (model.SupportsBatching && inputs.Values.Select(v => v.Shape[0]).Distinct().Count() > 1)
+            {
+                throw Bad("all inputs must have the same batch size (first dimension)");
+            }
+
+            var outputs = new List<string>();
+            if (root.TryGetProperty("outputs", out var outputsEl) && outputsEl.ValueKind != JsonValueKind.Null)
+            {
+                if (outputsEl.ValueKind != JsonValueKind.Array)
+                {
+                    throw Bad("'outputs' must be an array of {name}");
+                }
+
+                foreach (var o in outputsEl.EnumerateArray())
+                {
+                    var name = o.ValueKind == JsonValueKind.Object && o.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : throw Bad("each requested output needs a 'name'");
+                    if (!model.Outputs.Any(x => x.Name == name))
+                    {
+                        throw Bad($"unknown output '{name}'; the model's outputs are {string.Join(", ", model.Outputs.Select(x => x.Name))}");
+                    }
+
+                    outputs.Add(name);
+                }
+            }
+
+            if (outputs.Count == 0)
+            {
+                outputs.AddRange(model.Outputs.Select(o => o.Name));
+            }
+
+            return new OipRequest(id, inputs, outputs);
+        }
+    }
+
+    private static TensorData ParseInput(JsonElement input, LoadedModel model, out string name)
+    {
+        if (input.ValueKind != JsonValueKind.Object)
+        {
+            throw Bad("each input must be an object {name, shape, datatype, data}");
+        }
+
+        name = input.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : throw Bad("an input has no 'name'");
+        var inputName = name;
+        var spec = model.Inputs.FirstOrDefault(i => i.Name == inputName)
+            ?? throw Bad($"unknown input '{name}'; the model expects {Describe(model.Inputs)}");
+        var datatype = input.TryGetProperty("datatype", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString()! : throw Bad($"input '{name}' has no 'datatype' (expected {spec.Datatype})");
+        if (datatype != spec.Datatype)
+        {
+            throw Bad($"input '{name}' has datatype {datatype}, expected {spec.Datatype}");
+        }
+
+        if (!input.TryGetProperty("shape", out var shapeEl) || shapeEl.ValueKind != JsonValueKind.Array)
+        {
+            throw Bad($"input '{name}' has no 'shape' (expected {ShapeText(spec.Shape)})");
+        }
+
+        var shape = new long[shapeEl.GetArrayLength()];
+        var k = 0;
+        foreach (var dim in shapeEl.EnumerateArray())
+        {
+            if (dim.ValueKind != JsonValueKind.Number || !dim.TryGetInt64(out var v) || v < 0)
+            {
+                throw Bad($"input '{name}': shape entries must be non-negative integers");
+            }
+
+            shape[k++] = v;
+        }
+
+        if (shape.Length != spec.Shape.Length || shape.Where((v, i) => spec.Shape[i] >= 0 && spec.Shape[i] != v).Any())
+        {
+            throw Bad($"input '{name}' has shape {ShapeText(shape)}, expected {ShapeText(spec.Shape)} (-1: any size)");
+        }
+
+        long count = 1;
+        foreach (var v in shape)
+        {
+            count = checked(count * v);
+        }
+
+        if (count > int.MaxValue)
+        {
+            throw Bad($"input '{name}' is too large");
+        }
+
+        if (!input.TryGetProperty("data", out var dataEl) || dataEl.ValueKind != JsonValueKind.Array)
+        {
+            throw Bad($"input '{name}' has no 'data' array");
+        }
+
+        var data = TensorData.Allocate(spec.ElementType, (int)count);
+        var filled = 0;
+        Fill(dataEl, spec.ElementType, data, ref filled, name, shape, 0);
+        if (filled != count)
+        {
+            throw Bad($"input '{name}' has {filled} values but shape {ShapeText(shape)} needs {count}");
+        }
+
+        return new TensorData(spec.ElementType, shape, data);
+    }
+
+    private static void Fill(JsonElement array, TensorElementType type, Array data, ref int filled, string name, long[] shape, int depth)
+    {
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Array)
+            {
+                // Nested data must follow the shape; flat data is also accepted (as KServe clients send it).
+                if (depth >= shape.Length - 1 || item.GetArrayLength() != shape[depth + 1])
+                {
+                    throw Bad($"input '{name}': nested data does not match shape {ShapeText(shape)}");
+                }
+
+                Fill(item, type, data, ref filled, name, shape, depth + 1);
+                continue;
+            }
+
+            if (filled >= data.Length)
+            {
+                throw Bad($"input '{name}' has more values than shape {ShapeText(shape)} holds ({data.Length})");
+            }
+
+            if (!TrySet(item, type, data, filled))
+            {
+                throw Bad($"input '{name}': value {Truncate(item.GetRawText())} at index {filled} is not a valid {OipDatatype.FromOnnx(type)}");
+            }
+
+            filled++;
+        }
+    }
+
+    private static bool TrySet(JsonElement v, TensorElementType type, Array data, int i)
+    {
+        switch (type)
+        {
+            case TensorElementType.Bool:
+                if (v.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                {
+                    ((bool[])data)[i] = v.GetBoolean();
+                    return true;
+                }
+
+                return false;
+            case TensorElementType.Float:
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetSingle(out var f))
+                {
+                    ((float[])data)[i] = f;
+                    return true;
+                }
+
+                return false;
+            case TensorElementType.Double:
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var dd))
+                {
+                    ((double[])data)[i] = dd;
+                    return true;
+                }
+
+                return false;
+            case TensorElementType.Int32:
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i32))
+                {
+                    ((int[])data)[i] = i32;
+                    return true;
+                }
+
+                return false;
+            case TensorElementType.Int64:
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var i64))
+                {
+                    ((long[])data)[i] = i64;
+                    return true;
+                }
+
+                return false;
+            case TensorElementType.Int16:
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetInt16(out var i16))
+                {
+                    ((short[])data)[i] = i16;
+                    return true;
+                }
+
+                return false;
+            case TensorElementType.Int8:
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetSByte(out var i8))
+                {
+                    ((sbyte[])data)[i] = i8;
+                    return true;
+                }
+
+                return false;
+            case TensorElementType.UInt8:
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetByte(out var u8))
+                {
+                    ((byte[])data)[i] = u8;
+                    return true;
+                }
+
+                return false;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Writes an inference response.</summary>
+    public static void WriteResponse(Utf8JsonWriter w, string model, string version, string? id, IReadOnlyList<string> outputs, IReadOnlyDictionary<string, TensorData> results, IReadOnlyList<TensorSpec> specs)
+    {
+        w.WriteStartObject();
+        w.WriteString("model_name", model);
+        w.WriteString("model_version", version);
+        if (id is not null)
+        {
+            w.WriteString("id", id);
+        }
+
+        w.WriteStartArray("outputs");
+        foreach (var name in outputs)
+        {
+            var t = results[name];
+            w.WriteStartObject();
+            w.WriteString("name", name);
+            w.WriteString("datatype", OipDatatype.FromOnnx(t.ElementType));
+            w.WriteStartArray("shape");
+            foreach (var s in t.Shape)
+            {
+                w.WriteNumberValue(s);
+            }
+
+            w.WriteEndArray();
+            w.WriteStartArray("data");
+            WriteData(w, t.Data);
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        w.WriteEndObject();
+    }
+
+    private static void WriteData(Utf8JsonWriter w, Array data)
+    {
+        switch (data)
+        {
+            case float[] a:
+                foreach (var v in a)
+                {
+                    if (float.IsFinite(v))
+                    {
+                        w.WriteNumberValue(v);
+                    }
+                    else
+                    {
+                        w.WriteNullValue();
+                    }
+                }
+
+                break;
+            case double[] a:
+                foreach (var v in a)
+                {
+                    if (double.IsFinite(v))
+                    {
+                        w.WriteNumberValue(v);
+                    }
+                    else
+                    {
+                        w.WriteNullValue();
+                    }
+                }
+
+                break;
+            case int[] a:
+                foreach (var v in a)
+                {
+                    w.WriteNumberValue(v);
+                }
+
+                break;
+            case long[] a:
+                foreach (var v in a)
+                {
+                    w.WriteNumberValue(v);
+                }
+
+                break;
+            case short[] a:
+                foreach (var v in a)
+                {
+                    w.WriteNumberValue(v);
+                }
+
+                break;
+            case sbyte[] a:
+                foreach (var v in a)
+                {
+                    w.WriteNumberValue(v);
+                }
+
+                break;
+            case byte[] a:
+                foreach (var v in a)
+                {
+                    w.WriteNumberValue(v);
+                }
+
+                break;
+            case bool[] a:
+                foreach (var v in a)
+                {
+                    w.WriteBooleanValue(v);
+                }
+
+                break;
+            default:
+                break;
+        }
+    }
+
+    /// <summary>Shape as clients write it, e.g. [-1, 3].</summary>
+    public static string ShapeText(IEnumerable<long> shape) => "[" + string.Join(", ", shape) + "]";
+
+    private static string Describe(IEnumerable<TensorSpec> specs) => string.Join(", ", specs.Select(s => $"{s.Name} {s.Datatype} {ShapeText(s.Shape)}"));
+
+    private static string Truncate(string s) => s.Length > 40 ? s[..40] + "…" : s;
+
+    private static InferenceException Bad(string message) => new(400, message);
+}

@@ -1,4 +1,0 @@
-namespace GitMl.Tracking;
-internal static class AssemblyMarker
-{
-}

@@ -1,0 +1,128 @@
+using GitMl.Core;
+using GitMl.Core.Hashing;
+using GitMl.Core.Pipelines;
+using GitMl.Core.Pointers;
+
+namespace GitMl.Chaos;
+
+/// <summary>
+/// What a world (a repository and its directory remote) holds: workspace files by path with their BLAKE3, and the
+/// verified objects of the cache and of the remote. Objects whose bytes do not match their oid are listed as corrupt.
+/// </summary>
+internal sealed class Snapshot
+{
+    public Dictionary<string, string> Workspace { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Cache { get; } = new(StringComparer.Ordinal);
+
+    public HashSet<string> Remote { get; } = new(StringComparer.Ordinal);
+
+    public List<string> Corrupt { get; } = [];
+
+    public List<string> Unparsable { get; } = [];
+
+    /// <summary>File oids listed by each cached or remote manifest.</summary>
+    public Dictionary<string, IReadOnlyList<string>> ManifestEntries { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Temp files a killed writer left in an object folder (never read as objects).</summary>
+    public List<string> Litter { get; } = [];
+
+    /// <summary>Every content hash available anywhere: workspace bytes, cache and remote objects.</summary>
+    public HashSet<string> Available()
+    {
+        var all = new HashSet<string>(Workspace.Values, StringComparer.Ordinal);
+        all.UnionWith(Cache.Select(Oid.Digest));
+        all.UnionWith(Remote.Select(Oid.Digest));
+        return all;
+    }
+
+    public static Snapshot Take(World world)
+    {
+        var s = new Snapshot();
+        var work = world.Repo;
+        foreach (var file in Directory.EnumerateFiles(work, "*", SearchOption.AllDirectories))
+        {
+            var rel = Path.GetRelativePath(work, file).Replace('\\', '/');
+            if (rel.StartsWith(".git/", StringComparison.Ordinal) || rel.StartsWith(".gitml/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            s.Workspace[rel] = Blake3Hasher.HashFile(file);
+            try
+            {
+                if (rel.EndsWith(PointerFile.Extension, StringComparison.Ordinal))
+                {
+                    PointerFile.Parse(File.ReadAllText(file), rel);
+                }
+                else if (rel == PointerDiscovery.LockFileName)
+                {
+                    LockFile.Parse(File.ReadAllText(file), rel);
+                }
+            }
+            catch (GitMlException ex)
+            {
+                s.Unparsable.Add($"{rel}: {ex.Message}");
+            }
+        }
+
+        ReadStore(Path.Combine(work, ".gitml", "cache"), s.Cache, s, "cache");
+        ReadStore(world.RemoteDir, s.Remote, s, "remote");
+        return s;
+    }
+
+    private static void ReadStore(string root, HashSet<string> into, Snapshot s, string what)
+    {
+        var corrupt = s.Corrupt;
+        var litter = s.Litter;
+        var b3 = Path.Combine(root, "b3");
+        if (!Directory.Exists(b3))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(b3, "*", SearchOption.AllDirectories))
+        {
+            var rel = Path.GetRelativePath(b3, file).Replace('\\', '/');
+            var parts = rel.Split('/');
+            var oid = parts.Length == 2 ? parts[0] + parts[1] : rel;
+            if (!Oid.IsValid(oid))
+            {
+                // A writer's temp file ('.<rest>.<random>.tmp', renamed into place when complete) left by a kill is
+                // litter: no reader takes it for an object. Anything else in the object folders is corruption.
+                if (parts.Length == 2 && parts[1].StartsWith('.') && parts[1].EndsWith(".tmp", StringComparison.Ordinal))
+                {
+                    litter.Add($"{what}: b3/{rel}");
+                }
+                else
+                {
+                    corrupt.Add($"{what}: stray file b3/{rel}");
+                }
+
+                continue;
+            }
+
+            var actual = Blake3Hasher.HashFile(file);
+            if (actual != Oid.Digest(oid))
+            {
+                corrupt.Add($"{what}: {oid} holds bytes hashing to {actual}");
+                continue;
+            }
+
+            if (Oid.IsDir(oid))
+            {
+                try
+                {
+                    s.ManifestEntries[oid] = DirectoryManifest.Parse(File.ReadAllBytes(file), oid).Entries.Select(e => e.Oid).ToList();
+                }
+                catch (GitMlException ex)
+                {
+                    corrupt.Add($"{what}: manifest {oid}: {ex.Message}");
+                    continue;
+                }
+            }
+
+            into.Add(oid);
+        }
+    }
+}

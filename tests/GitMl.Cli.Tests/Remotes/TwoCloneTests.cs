@@ -1,0 +1,176 @@
+using System.Text.Json;
+using GitMl.Core;
+using GitMl.Testing;
+
+namespace GitMl.Cli.Tests.Remotes;
+
+/// <summary>Data travels through a directory remote from one clone to another, with the real CLI and real git.</summary>
+public sealed class TwoCloneTests : IDisposable
+{
+    private readonly TempGitRepo _a = TempGitRepo.Create();
+    private readonly string _remote = TempDir.Create("shared-remote");
+    private readonly string _b = Path.Combine(TempDir.Create("clone-b"), "b");
+
+    [Fact]
+    public void PushFromA_PullInFreshCloneB_GivesIdenticalBytes()
+    {
+        // Given clone A tracking a file and a directory, committed, with a directory remote, pushed
+        CliRunner.Ok(_a.Root, "init");
+        CliRunner.Ok(_a.Root, "remote", "add", "-d", "storage", _remote);
+        using (var repo = GitMlRepository.Open(_a.Root))
+        {
+            TrackedData.TrackFile(repo, "data/train.csv", TrackedData.Bytes(250_000, 1));
+            TrackedData.TrackDirectory(repo, "data/images", Enumerable.Range(0, 20).ToDictionary(i => $"img{i:D2}.png", i => TrackedData.Bytes(5_000 + i, 100 + i)));
+        }
+
+        _a.CommitAll("track data");
+        var push = JsonDocument.Parse(CliRunner.Ok(_a.Root, "push", "--json")).RootElement;
+        Assert.Equal(22, push.GetProperty("transferred").GetInt32());
+
+        // When a fresh git clone B pulls
+        ProcessRunner.Run("git", ["clone", "-q", _a.Root, _b], Path.GetDirectoryName(_b)!);
+        var pull = CliRunner.Ok(_b, "pull");
+
+        // Then B's workspace holds byte-identical files
+        Assert.Contains("wrote 21 file(s)", pull);
+        Assert.Equal(File.ReadAllBytes(_a.PathOf("data/train.csv")), File.ReadAllBytes(Path.Combine(_b, "data/train.csv")));
+        foreach (var f in Directory.GetFiles(_a.PathOf("data/images")))
+        {
+            Assert.Equal(File.ReadAllBytes(f), File.ReadAllBytes(Path.Combine(_b, "data/images", Path.GetFileName(f))));
+        }
+
+        // And B's cache is clean and complete
+        CliRunner.Ok(_b, "fsck");
+    }
+
+    [Fact]
+    public void Pull_DoesNotOverwriteALocallyModifiedFile()
+    {
+        // Given a pushed file and a clone where the user already changed that file
+        CliRunner.Ok(_a.Root, "init");
+        CliRunner.Ok(_a.Root, "remote", "add", "-d", "storage", _remote);
+        using (var repo = GitMlRepository.Open(_a.Root))
+        {
+            TrackedData.TrackFile(repo, "model.bin", TrackedData.Bytes(10_000, 2));
+        }
+
+        _a.CommitAll("track");
+        CliRunner.Ok(_a.Root, "push");
+        ProcessRunner.Run("git", ["clone", "-q", _a.Root, _b], Path.GetDirectoryName(_b)!);
+        File.WriteAllText(Path.Combine(_b, "model.bin"), "my local edit");
+
+        // When pulling
+        var r = CliRunner.Run(_b, "pull");
+
+        // Then the edit survives and a warning says so
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal("my local edit", File.ReadAllText(Path.Combine(_b, "model.bin")));
+        Assert.Contains("kept your changes to 'model.bin'", r.StdErr);
+    }
+
+    [Fact]
+    public void PushAllCommits_SendsDataOnlyAnOldCommitReferences()
+    {
+        // Given v1 of a file committed, then replaced by v2 in the workspace and committed again
+        CliRunner.Ok(_a.Root, "init");
+        CliRunner.Ok(_a.Root, "remote", "add", "-d", "storage", _remote);
+        string v1;
+        using (var repo = GitMlRepository.Open(_a.Root))
+        {
+            v1 = TrackedData.TrackFile(repo, "m.bin", TrackedData.Bytes(1000, 3));
+            _a.CommitAll("v1");
+            File.SetAttributes(_a.PathOf("m.bin"), FileAttributes.Normal);
+            File.Delete(_a.PathOf(".gitignore"));
+            TrackedData.TrackFile(repo, "m.bin", TrackedData.Bytes(1000, 4));
+            _a.CommitAll("v2");
+        }
+
+        // When pushing the workspace, then all commits
+        var ws = JsonDocument.Parse(CliRunner.Ok(_a.Root, "push", "--json")).RootElement;
+        var all = JsonDocument.Parse(CliRunner.Ok(_a.Root, "push", "--all-commits", "--json")).RootElement;
+
+        // Then only --all-commits sends v1
+        Assert.Equal(1, ws.GetProperty("transferred").GetInt32());
+        Assert.Equal(1, all.GetProperty("transferred").GetInt32());
+        Assert.True(File.Exists(Path.Combine(_remote, "b3", v1[..2], v1[2..])));
+    }
+
+    [Fact]
+    public void GcDryRun_ListsUnusedObjectsAndBytes_ThenGcRemovesThem()
+    {
+        // Given a cache with one tracked object and one no pointer uses any more
+        CliRunner.Ok(_a.Root, "init");
+        string dropped;
+        using (var repo = GitMlRepository.Open(_a.Root))
+        {
+            TrackedData.TrackFile(repo, "keep.bin", TrackedData.Bytes(100, 5));
+            dropped = TrackedData.TrackFile(repo, "drop.bin", TrackedData.Bytes(2048, 6));
+        }
+
+        File.Delete(_a.PathOf("drop.bin.gitml"));
+
+        // When gc runs as a dry run, then for real
+        var dry = CliRunner.Ok(_a.Root, "gc", "--dry-run");
+        Assert.True(File.Exists(Path.Combine(_a.Root, ".gitml/cache/b3", dropped[..2], dropped[2..])));
+        var real = JsonDocument.Parse(CliRunner.Ok(_a.Root, "gc", "--json")).RootElement;
+
+        // Then the dry run named the object and its size, and gc removed exactly it
+        Assert.Contains($"would remove {dropped} (2.0 KiB)", dry);
+        Assert.Equal(dropped, real.GetProperty("removed")[0].GetProperty("oid").GetString());
+        Assert.Equal(2048, real.GetProperty("bytesRemoved").GetInt64());
+        Assert.Equal(1, real.GetProperty("kept").GetInt32());
+        Assert.False(File.Exists(Path.Combine(_a.Root, ".gitml/cache/b3", dropped[..2], dropped[2..])));
+    }
+
+    [Fact]
+    public void Fsck_CorruptedCacheObject_IsReportedWithCorruptedExitCode()
+    {
+        // Given a cached object whose bytes were damaged
+        CliRunner.Ok(_a.Root, "init");
+        string oid;
+        using (var repo = GitMlRepository.Open(_a.Root))
+        {
+            oid = TrackedData.TrackFile(repo, "x.bin", TrackedData.Bytes(4096, 7));
+            var path = repo.Cache.PathOf(oid);
+            File.SetAttributes(path, FileAttributes.Normal);
+            File.WriteAllText(path, "damaged");
+        }
+
+        // When fsck runs
+        var r = CliRunner.Run(_a.Root, "fsck");
+
+        // Then it names the object and exits 6
+        Assert.Equal(6, r.ExitCode);
+        Assert.Contains($"corrupt: {oid}", r.StdOut);
+        Assert.StartsWith("error: 1 corrupted object(s) in cache", r.StdErr);
+    }
+
+    [Fact]
+    public void StatusCloud_Json_ReportsMissingOnRemoteThenInSyncAfterPush()
+    {
+        // Given a tracked file not yet pushed
+        CliRunner.Ok(_a.Root, "init");
+        CliRunner.Ok(_a.Root, "remote", "add", "-d", "storage", _remote);
+        using (var repo = GitMlRepository.Open(_a.Root))
+        {
+            TrackedData.TrackFile(repo, "data/a.bin", TrackedData.Bytes(100, 8));
+        }
+
+        // When status --cloud runs before and after a push
+        var before = JsonDocument.Parse(CliRunner.Ok(_a.Root, "status", "--cloud", "--json")).RootElement;
+        CliRunner.Ok(_a.Root, "push");
+        var after = CliRunner.Ok(_a.Root, "status", "--cloud");
+
+        // Then the path goes from missing on remote to in sync
+        Assert.Equal("missing on remote", before.GetProperty("paths")[0].GetProperty("state").GetString());
+        Assert.Equal("data/a.bin", before.GetProperty("paths")[0].GetProperty("path").GetString());
+        Assert.Contains("in sync", after);
+    }
+
+    public void Dispose()
+    {
+        _a.Dispose();
+        TempDir.Delete(_remote);
+        TempDir.Delete(Path.GetDirectoryName(_b)!);
+    }
+}

@@ -1,0 +1,288 @@
+using GitMl.Core;
+using GitMl.Core.Pointers;
+using GitMl.Core.Remotes;
+using GitMl.Testing;
+
+namespace GitMl.Core.Tests.Remotes;
+
+/// <summary>
+/// The behaviour every remote backend must have: transfer, skip-present, verification, resume, gc and fsck.
+/// Run once per backend by the derived classes.
+/// </summary>
+public abstract class RemoteContractTests : IDisposable
+{
+    private readonly TempGitRepo _git;
+
+    protected RemoteContractTests()
+    {
+        _git = TempGitRepo.Create();
+        Repo = GitMlRepository.Init(_git.Root);
+    }
+
+    protected GitMlRepository Repo { get; }
+
+    protected RemoteConfigService Remotes => new(Repo, _ => null);
+
+    /// <summary>Adds remote "storage" as the default.</summary>
+    protected abstract void ConfigureRemote();
+
+    /// <summary>Replaces the bytes of an object on the remote, keeping its name.</summary>
+    protected abstract void CorruptRemoteObject(string oid);
+
+    /// <summary>Deletes an object from the remote behind GitMl's back.</summary>
+    protected abstract void DeleteRemoteObject(string oid);
+
+    [Fact]
+    public async Task RunCache_PushThenPullIntoEmptyCache_RestoresEntriesAndTheirObjects()
+    {
+        // Given a remembered run whose out is a cached directory, pushed with its objects
+        ConfigureRemote();
+        var dirOid = TrackedData.TrackDirectory(Repo, "data/prepared", new Dictionary<string, byte[]>
+        {
+            ["a.csv"] = TrackedData.Bytes(2_000, 7),
+            ["b.csv"] = TrackedData.Bytes(3_000, 8),
+        });
+        var runCache = new Pipelines.RunCache(Repo.Cache);
+        var key = Hashing.Blake3Hasher.HashMetadata("a run"u8);
+        var outs = new[] { new Pipelines.LockedOut(new PointerOut { Path = "data/prepared", Oid = dirOid, Size = 5_000, NFiles = 2 }, true) };
+        runCache.Put(key, "prepare.sh", outs);
+        using var remote = Remotes.Open(null);
+        var pushed = await Pipelines.RunCacheTransfer.PushAsync(Repo, remote, 4, null, CancellationToken.None);
+        Assert.Equal(1, pushed.EntriesTransferred);
+        Assert.Equal(0, (await Pipelines.RunCacheTransfer.PushAsync(Repo, remote, 4, null, CancellationToken.None)).EntriesTransferred);
+
+        // When the local cache (objects and runs) is emptied and the run cache is pulled
+        Directory.Delete(Repo.Cache.Root, recursive: true);
+        var pulled = await Pipelines.RunCacheTransfer.PullAsync(Repo, remote, 4, null, CancellationToken.None);
+
+        // Then the entry is back and every object it needs is in the cache again, verified
+        Assert.Equal(1, pulled.EntriesTransferred);
+        var back = Assert.Single(runCache.TryGet(key)!);
+        Assert.Equal(dirOid, back.Out.Oid);
+        Assert.True(runCache.ObjectsPresent([back]));
+    }
+
+    [Fact]
+    public async Task Push_ThenFetchIntoEmptyCache_RoundTripsFileAndDirectory()
+    {
+        // Given a tracked file and a tracked directory, pushed to the remote
+        ConfigureRemote();
+        var fileOid = TrackedData.TrackFile(Repo, "data/model.bin", TrackedData.Bytes(300_000, 1));
+        var dirOid = TrackedData.TrackDirectory(Repo, "data/images", Files(5, 2));
+        using var remote = Remotes.Open(null);
+        var pushed = await Transfer().PushAsync(Outs(), remote, 4, null, Ct);
+
+        // When the cache is emptied and everything is fetched back
+        ClearCache();
+        var fetched = await Transfer().FetchAsync(Outs(), remote, 4, null, Ct);
+
+        // Then every object came back, verified, with the same bytes
+        Assert.Equal(7, pushed.Transferred);
+        Assert.Equal(7, fetched.Transferred);
+        fetched.ThrowIfIncomplete();
+        Assert.True(Repo.Cache.Verify(fileOid));
+        Assert.True(Repo.Cache.Verify(dirOid));
+        foreach (var e in Repo.Cache.ReadManifest(dirOid).Entries)
+        {
+            Assert.Equal(File.ReadAllBytes(Path.Combine(Repo.WorkDir, "data/images", e.RelPath)), File.ReadAllBytes(Repo.Cache.PathOf(e.Oid)));
+        }
+    }
+
+    [Fact]
+    public async Task Push_WhenEverythingIsPresent_TransfersNothingAndListsForLargeSets()
+    {
+        // Given a directory of 40 files already pushed
+        ConfigureRemote();
+        TrackedData.TrackDirectory(Repo, "data/many", Files(40, 3));
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 4, null, Ct);
+
+        // When it is pushed again
+        var again = await Transfer().PushAsync(Outs(), remote, 4, null, Ct);
+
+        // Then nothing is sent, all 41 objects are known present, found by listing rather than 41 stats
+        Assert.Equal(0, again.Transferred);
+        Assert.Equal(41, again.AlreadyPresent);
+        Assert.Equal("list", again.PresenceCheck);
+    }
+
+    [Fact]
+    public async Task Push_SmallSet_ChecksPresenceObjectByObject()
+    {
+        // Given one pushed file
+        ConfigureRemote();
+        TrackedData.TrackFile(Repo, "a.bin", TrackedData.Bytes(1000, 4));
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+
+        // When pushed again
+        var again = await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+
+        // Then one stat answered it and nothing moved
+        Assert.Equal("stat", again.PresenceCheck);
+        Assert.Equal(0, again.Transferred);
+        Assert.Equal(1, again.AlreadyPresent);
+    }
+
+    [Fact]
+    public async Task Fetch_CorruptedRemoteObject_IsRejectedNamedAndNotCached()
+    {
+        // Given a pushed file whose remote copy is then damaged, and an empty cache
+        ConfigureRemote();
+        var good = TrackedData.TrackFile(Repo, "good.bin", TrackedData.Bytes(5000, 5));
+        var bad = TrackedData.TrackFile(Repo, "bad.bin", TrackedData.Bytes(5000, 6));
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+        CorruptRemoteObject(bad);
+        ClearCache();
+
+        // When fetching
+        var result = await Transfer().FetchAsync(Outs(), remote, 2, null, Ct);
+
+        // Then the good object arrives, the bad one is discarded, and the error names the object and the remote
+        Assert.True(Repo.Cache.Contains(good));
+        Assert.False(Repo.Cache.Contains(bad));
+        var ex = Assert.Throws<GitMlException>(result.ThrowIfIncomplete);
+        Assert.Equal(ExitCode.Corrupted, ex.ExitCode);
+        Assert.Contains(bad, ex.Message);
+        Assert.Contains("'storage'", ex.Message);
+        Assert.Empty(Directory.EnumerateFiles(Repo.TmpDir, "obj-*"));
+    }
+
+    [Fact]
+    public async Task Push_RerunAfterInterruption_SendsOnlyWhatIsMissing()
+    {
+        // Given a pushed directory from which an interruption "lost" three files and the manifest
+        ConfigureRemote();
+        var dirOid = TrackedData.TrackDirectory(Repo, "data/set", Files(10, 7));
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 4, null, Ct);
+        var lost = Repo.Cache.ReadManifest(dirOid).Entries.Take(3).Select(e => e.Oid).ToList();
+        foreach (var oid in lost.Append(dirOid))
+        {
+            DeleteRemoteObject(oid);
+        }
+
+        // When push runs again
+        var again = await Transfer().PushAsync(Outs(), remote, 4, null, Ct);
+
+        // Then exactly the four missing objects are sent and a fresh fetch is complete
+        Assert.Equal(4, again.Transferred);
+        ClearCache();
+        var fetched = await Transfer().FetchAsync(Outs(), remote, 4, null, Ct);
+        fetched.ThrowIfIncomplete();
+        Assert.Equal(11, fetched.Transferred);
+    }
+
+    [Fact]
+    public async Task Push_DirectoryWithAFileMissingFromCache_HoldsBackItsManifest()
+    {
+        // Given a tracked directory one of whose file objects is gone from the cache
+        ConfigureRemote();
+        var dirOid = TrackedData.TrackDirectory(Repo, "data/partial", Files(4, 8));
+        var gone = Repo.Cache.ReadManifest(dirOid).Entries[0].Oid;
+        Repo.Cache.Delete(gone);
+        using var remote = Remotes.Open(null);
+
+        // When it is pushed
+        var result = await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+
+        // Then the other files are sent but not the manifest: the remote never names files it lacks
+        Assert.Equal(3, result.Transferred);
+        Assert.False(await remote.ExistsAsync(dirOid, Ct));
+        var ex = Assert.Throws<GitMlException>(result.ThrowIfIncomplete);
+        Assert.Equal(ExitCode.NotFound, ex.ExitCode);
+    }
+
+    [Fact]
+    public async Task GcCloud_WorkspaceScope_RemovesOnlyUnreferencedObjects()
+    {
+        // Given two pushed files, one of which is no longer tracked
+        ConfigureRemote();
+        var kept = TrackedData.TrackFile(Repo, "keep.bin", TrackedData.Bytes(2000, 9));
+        var dropped = TrackedData.TrackFile(Repo, "drop.bin", TrackedData.Bytes(3000, 10));
+        var dirOid = TrackedData.TrackDirectory(Repo, "dir", Files(3, 11));
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+        File.Delete(Path.Combine(Repo.WorkDir, "drop.bin.gitml"));
+        ClearCache();
+        var gc = new GcService(Repo.Cache);
+
+        // When gc --cloud runs, first as a dry run
+        var dry = await gc.CollectRemoteAsync(Outs(), remote, 2, dryRun: true, Ct);
+        var real = await gc.CollectRemoteAsync(Outs(), remote, 2, dryRun: false, Ct);
+
+        // Then the dry run lists the dropped object and its bytes and deletes nothing; the real run deletes only it
+        Assert.Equal([dropped], dry.Removed.Select(r => r.Oid));
+        Assert.Equal(3000, dry.BytesRemoved);
+        Assert.Equal([dropped], real.Removed.Select(r => r.Oid));
+        Assert.False(await remote.ExistsAsync(dropped, Ct));
+        Assert.True(await remote.ExistsAsync(kept, Ct));
+        Assert.True(await remote.ExistsAsync(dirOid, Ct));
+        Assert.Equal(5, real.Kept);
+    }
+
+    [Fact]
+    public async Task FsckCloud_ReportsCorruptAndMissingObjects()
+    {
+        // Given three pushed files, one damaged on the remote and one deleted from it
+        ConfigureRemote();
+        var ok = TrackedData.TrackFile(Repo, "ok.bin", TrackedData.Bytes(1000, 12));
+        var bad = TrackedData.TrackFile(Repo, "bad.bin", TrackedData.Bytes(1000, 13));
+        var gone = TrackedData.TrackFile(Repo, "gone.bin", TrackedData.Bytes(1000, 14));
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+        CorruptRemoteObject(bad);
+        DeleteRemoteObject(gone);
+
+        // When fsck --cloud runs
+        var result = await new FsckService(Repo.Cache).CheckRemoteAsync(Outs(), remote, 2, null, Ct);
+
+        // Then it re-hashed both remaining objects and names the corrupt and the missing one
+        Assert.Equal(2, result.Checked);
+        Assert.Equal([bad], result.Corrupt);
+        Assert.Equal([gone], result.Missing);
+        Assert.Equal(ExitCode.Corrupted, Assert.Throws<GitMlException>(result.ThrowIfProblems).ExitCode);
+        Assert.DoesNotContain(ok, result.Corrupt);
+    }
+
+    [Fact]
+    public async Task StatusCloud_ReportsPerPathState()
+    {
+        // Given one pushed file, one file only in the cache, and one only on the remote
+        ConfigureRemote();
+        TrackedData.TrackFile(Repo, "synced.bin", TrackedData.Bytes(100, 15));
+        var remoteOnly = TrackedData.TrackFile(Repo, "remote-only.bin", TrackedData.Bytes(100, 16));
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+        Repo.Cache.Delete(remoteOnly);
+        TrackedData.TrackFile(Repo, "local-only.bin", TrackedData.Bytes(100, 17));
+
+        // When status --cloud compares them
+        var rows = await new CloudStatusService(Repo.Cache).CompareAsync(Outs(), remote, 2, Ct);
+
+        // Then each path has its own state
+        var states = rows.ToDictionary(r => r.Path, r => r.State);
+        Assert.Equal("in sync", states["synced.bin"]);
+        Assert.Equal("missing locally", states["remote-only.bin"]);
+        Assert.Equal("missing on remote", states["local-only.bin"]);
+    }
+
+    public void Dispose()
+    {
+        Repo.Dispose();
+        _git.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    protected static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    protected TransferService Transfer() => new(Repo.Cache);
+
+    protected IReadOnlyList<TrackedOut> Outs() => new RevisionScope().Collect(Repo);
+
+    protected void ClearCache() => TempDir.Delete(Repo.Cache.Root);
+
+    protected static Dictionary<string, byte[]> Files(int count, int seed) =>
+        Enumerable.Range(0, count).ToDictionary(i => $"f{i:D3}.bin", i => TrackedData.Bytes(1000 + i, seed * 1000 + i));
+}
