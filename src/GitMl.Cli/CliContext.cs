@@ -1,5 +1,6 @@
 using GitMl.Core;
 using GitMl.Core.Cache;
+using GitMl.Core.Remotes;
 
 namespace GitMl.Cli;
 
@@ -30,7 +31,7 @@ internal sealed class CliContext
     /// Builds the fetcher that brings missing objects from the default remote (wired by the remotes code); null means
     /// no remote support, and commands that need a missing object say to run 'git ml pull'.
     /// </summary>
-    public Func<GitMlRepository, IObjectFetcher?> ObjectFetcherFactory { get; set; } = _ => null;
+    public Func<GitMlRepository, IObjectFetcher?> ObjectFetcherFactory { get; set; } = RemoteObjectFetcher.ForDefaultRemote;
 
     /// <summary>Prints a diagnostic line to stderr when <c>--verbose</c> is on.</summary>
     public void Debug(string message)

@@ -95,6 +95,25 @@ public class MetricsCommandTests : IClassFixture<MetricsFixture>
     }
 }
 
+public class MetricsShowBranchesTests : IClassFixture<MetricsFixture>
+{
+    private readonly MetricsFixture _fx;
+
+    public MetricsShowBranchesTests(MetricsFixture fx) => _fx = fx;
+
+    [Fact]
+    public void MetricsShow_AllBranches_OneRowPerBranchAndFile()
+    {
+        // Given branches main (at v2) and exp (at v1)
+        // When metrics show lists every branch as JSON
+        var json = JsonDocument.Parse(CliRunner.Ok(_fx.Root, "metrics", "show", "--all-branches", "--json")).RootElement;
+
+        // Then each branch has its own values
+        Assert.Equal(0.9012345, json.GetProperty("exp").GetProperty("metrics.json").GetProperty("val.accuracy").GetDouble());
+        Assert.Equal(0.9234567, json.GetProperty("main").GetProperty("metrics.json").GetProperty("val.accuracy").GetDouble());
+    }
+}
+
 public class MetricsErrorTests
 {
     [Fact]
@@ -114,6 +133,32 @@ public class MetricsErrorTests
         Assert.Equal(4, r.ExitCode);
         Assert.StartsWith("error: malformed JSON in m.json at HEAD (line 3", r.StdErr);
         Assert.DoesNotContain("   at ", r.StdErr);
+    }
+
+    [Fact]
+    public void MetricsShow_MetricsPathThroughSymlinkOutsideRepo_IsRefused()
+    {
+        // Given gitml.yaml naming a metrics file through a symlinked folder that points outside the work tree
+        using var repo = TempGitRepo.Create();
+        var outside = TempDir.Create("outside");
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, "secret.json"), "{\"token\": 1}");
+            CliRunner.Ok(repo.Root, "init");
+            repo.Write("gitml.yaml", "stages:\n  t:\n    cmd: x\n    metrics: [link/secret.json]\n");
+            File.CreateSymbolicLink(repo.PathOf("link"), outside);
+
+            // When metrics show reads the workspace
+            var r = CliRunner.Run(repo.Root, "metrics", "show");
+
+            // Then the read is refused and nothing from outside is printed
+            Assert.Equal(4, r.ExitCode);
+            Assert.DoesNotContain("token", r.StdOut);
+        }
+        finally
+        {
+            TempDir.Delete(outside);
+        }
     }
 
     [Fact]

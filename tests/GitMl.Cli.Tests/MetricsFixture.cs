@@ -42,6 +42,7 @@ public sealed class MetricsFixture : IDisposable
         Repo.Write("logs/loss.tsv", "step\ttrain_loss\tval_loss\n0\t0.9\t1.0\n1\t0.5\t0.6\n2\t0.4\t0.55\n3\t0.35\t0.5\n4\t0.3\t0.52\n");
         Repo.CommitAll("second run");
         Repo.Git("tag", "v2");
+        Repo.Git("branch", "exp", "v1");
 
         Repo.Write("metrics.json", """{"val": {"accuracy": 0.8912, "loss": 0.25}, "train": {"loss": 0.2}, "classes": [0, 1, 2], "status": "degraded", "new_metric": 7}""");
     }

@@ -14,6 +14,7 @@ public class ErrorTests
     [InlineData("wrong-input", 400, "unknown input 'z'; the model expects x FP32 [-1, 3]")]
     [InlineData("bad-value", 400, "is not a valid FP32")]
     [InlineData("unknown-output", 400, "unknown output 'q'")]
+    [InlineData("huge-shape", 400, "needs more values than the request body holds")]
     [InlineData("wrong-model", 404, "unknown model 'nope'")]
     [InlineData("wrong-version", 404, "unknown version 'v9.9.9'")]
     [InlineData("too-large", 413, "larger than the limit")]
@@ -36,6 +37,7 @@ public class ErrorTests
             "wrong-input" => ("/v2/models/linear/infer", "{\"inputs\":[{\"name\":\"z\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}"),
             "bad-value" => ("/v2/models/linear/infer", "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,\"two\",3]}]}"),
             "unknown-output" => ("/v2/models/linear/infer", Oip.LinearRequest([[1, 2, 3]]).TrimEnd('}') + ",\"outputs\":[{\"name\":\"q\"}]}"),
+            "huge-shape" => ("/v2/models/linear/infer", "{\"inputs\":[{\"name\":\"x\",\"shape\":[4611686018427387904,3],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}"),
             "wrong-model" => ("/v2/models/nope/infer", Oip.LinearRequest([[1, 2, 3]])),
             "wrong-version" => ("/v2/models/linear/versions/v9.9.9/infer", Oip.LinearRequest([[1, 2, 3]])),
             "too-large" => ("/v2/models/linear/infer", Oip.LinearRequest(Enumerable.Repeat(new[] { 1.25f, 2.5f, 3.75f }, 200).ToArray())),

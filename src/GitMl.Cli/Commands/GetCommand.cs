@@ -20,6 +20,11 @@ internal static class GetCommand
             var resolver = new ArtifactResolver(repo);
             var location = resolver.Resolve(p.GetValue(reference)!, ModelCommand.ParseAsOf(p.GetValue(asOf)));
             var dest = Path.GetFullPath(Path.Combine(ctx.Cwd, p.GetValue(output) ?? Path.GetFileName(location.Path)));
+            if (!location.IsDirectory && Directory.Exists(dest))
+            {
+                // Like cp: an existing folder receives the file under its own name.
+                dest = Path.Combine(dest, Path.GetFileName(location.Path));
+            }
             await resolver.WriteToAsync(location, dest, ctx.ObjectFetcherFactory(repo), ct);
             if (p.GetValue(json))
             {

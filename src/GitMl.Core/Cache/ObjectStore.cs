@@ -362,6 +362,9 @@ public sealed class ObjectStore
     {
         var final = PathOf(oid);
         Directory.CreateDirectory(Path.GetDirectoryName(final)!);
+
+        // Hard-linked workspace files share this inode: a backdated mtime keeps them out of the state database's racy window.
+        File.SetLastWriteTimeUtc(tmp, DateTime.UtcNow.AddSeconds(-1));
         if (!OperatingSystem.IsWindows())
         {
             File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);

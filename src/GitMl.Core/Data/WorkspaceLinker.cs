@@ -88,6 +88,7 @@ public sealed class WorkspaceLinker
                 _cache.CopyVerifiedTo(oid, destination, onBytes);
                 _verified[oid] = true;
                 SetMode(destination, isExec);
+                BackdateMtime(destination);
                 return type;
             }
 
@@ -107,6 +108,7 @@ public sealed class WorkspaceLinker
                 if (type == LinkType.Reflink)
                 {
                     SetMode(destination, isExec);
+                    BackdateMtime(destination);
                 }
 
                 return type;
@@ -115,6 +117,13 @@ public sealed class WorkspaceLinker
 
         return allowCopy ? throw new InvalidOperationException("no link type succeeded, not even copy") : null;
     }
+
+    /// <summary>
+    /// Gives a file GitMl just wrote an mtime one second in the past. Our own write then never looks "racy" to the state
+    /// database (so the next status trusts it and reads nothing), while any later edit, even in the same clock tick as
+    /// our write, sets a newer mtime and is noticed.
+    /// </summary>
+    internal static void BackdateMtime(string path) => File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddSeconds(-1));
 
     private void EnsureVerified(string oid)
     {

@@ -38,6 +38,9 @@ public sealed class RevisionSource
     /// <summary>The work tree root.</summary>
     public string WorkDir { get; }
 
+    /// <summary>How many files were parsed (not served from the blob-id memo); for tests.</summary>
+    internal int FlattenCount { get; private set; }
+
     /// <summary>The Git port.</summary>
     public IGitPort Git => _git;
 
@@ -55,7 +58,8 @@ public sealed class RevisionSource
 
         if (rev.IsWorkspace)
         {
-            var full = Path.Combine(WorkDir, path.Replace('/', Path.DirectorySeparatorChar));
+            // Paths come from gitml.yaml: a symlinked folder must not lead the read outside the work tree.
+            var full = SafePath.ResolveUnder(WorkDir, path.Replace('/', Path.DirectorySeparatorChar), PipelineFile.FileName);
             return File.Exists(full) ? File.ReadAllBytes(full) : null;
         }
 
@@ -102,6 +106,7 @@ public sealed class RevisionSource
         }
 
         var flat = StructuredFile.Flatten(bytes, $"{path} at {rev.Label}");
+        FlattenCount++;
         if (blob is not null)
         {
             _flatByBlob[blob] = flat;

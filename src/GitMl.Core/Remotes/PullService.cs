@@ -70,8 +70,38 @@ public sealed class PullService
         var workspaceOuts = PointerDiscovery.WorkspaceOuts(_repo.WorkDir).Select(o => (o.RepoPath, o.Out.Oid)).ToHashSet();
         var toWrite = outs.Where(o => workspaceOuts.Contains((o.RepoPath, o.Out.Oid))).ToList();
 
-        // TODO(merge): use DataService checkout from issue 2
-        var checkout = FetchedCheckout.WriteMissingFiles(_repo, toWrite);
-        return new PullResult(fetch, checkout);
+        return new PullResult(fetch, CheckoutFetched(toWrite));
+    }
+
+    /// <summary>
+    /// The checkout half, through the data path's checkout: verified objects, linked per <c>cache.type</c>, recorded in
+    /// the state database (so the next <c>status</c> rehashes nothing). An out whose workspace copy holds changes that
+    /// are not in the cache is kept as it is and reported, as git-lfs does, rather than failing the whole pull.
+    /// </summary>
+    private FetchedCheckoutResult CheckoutFetched(IReadOnlyList<TrackedOut> outs)
+    {
+        int written = 0, unchanged = 0, notInCache = 0;
+        var kept = new List<string>();
+        using var data = new Data.DataService(_repo);
+        foreach (var o in outs)
+        {
+            try
+            {
+                var r = data.Materialize(o.Out, o.RepoPath, force: false);
+                written += r.FilesWritten;
+                unchanged += r.FilesUnchanged;
+            }
+            catch (GitMlException ex) when (ex.ExitCode == ExitCode.Conflict)
+            {
+                kept.Add(o.RepoPath);
+            }
+            catch (GitMlException ex) when (ex.ExitCode == ExitCode.NotFound)
+            {
+                // The fetch reported what it could not get; ThrowIfIncomplete turns that into the command's error.
+                notInCache++;
+            }
+        }
+
+        return new FetchedCheckoutResult(written, unchanged, kept, notInCache);
     }
 }

@@ -63,7 +63,7 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
             var inputs = new Dictionary<string, TensorData>(StringComparer.Ordinal);
             foreach (var input in inputsEl.EnumerateArray())
             {
-                var t = ParseInput(input, model, out var name);
+                var t = ParseInput(input, model, body.Length, out var name);
                 if (!inputs.TryAdd(name, t))
                 {
                     throw Bad($"input '{name}' is given twice");
@@ -110,7 +110,7 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
         }
     }
 
-    private static TensorData ParseInput(JsonElement input, LoadedModel model, out string name)
+    private static TensorData ParseInput(JsonElement input, LoadedModel model, int bodyLength, out string name)
     {
         if (input.ValueKind != JsonValueKind.Object)
         {
@@ -149,15 +149,17 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
             throw Bad($"input '{name}' has shape {ShapeText(shape)}, expected {ShapeText(spec.Shape)} (-1: any size)");
         }
 
+        // Every JSON value takes at least one byte, so a shape needing more values than the body has bytes is refused
+        // before anything is allocated for it.
         long count = 1;
         foreach (var v in shape)
         {
-            count = checked(count * v);
+            count = v == 0 ? 0 : count > bodyLength / v ? bodyLength + 1L : count * v;
         }
 
-        if (count > int.MaxValue)
+        if (count > bodyLength)
         {
-            throw Bad($"input '{name}' is too large");
+            throw Bad($"input '{name}' has shape {ShapeText(shape)}, which needs more values than the request body holds");
         }
 
         if (!input.TryGetProperty("data", out var dataEl) || dataEl.ValueKind != JsonValueKind.Array)

@@ -163,6 +163,8 @@ public class ModelCommandTests
         CliRunner.Ok(f.Root, "get", "churn@latest", "-o", "latest.onnx");
         CliRunner.Ok(f.Root, "get", "churn@v2.0.0", "-o", "v2.onnx");
         CliRunner.Ok(f.Root, "get", "HEAD~1:model.onnx", "-o", "rev.onnx");
+        Directory.CreateDirectory(Path.Combine(f.Root, "into"));
+        CliRunner.Ok(f.Root, "get", "churn@v1.0.0", "-o", "into");
 
         // Then each holds the bytes of the version it names
         Assert.Equal("version one bytes", File.ReadAllText(Path.Combine(f.Root, "prod.onnx")));
@@ -170,6 +172,7 @@ public class ModelCommandTests
         Assert.Equal("version two bytes", File.ReadAllText(Path.Combine(f.Root, "latest.onnx")));
         Assert.Equal("version two bytes", File.ReadAllText(Path.Combine(f.Root, "v2.onnx")));
         Assert.Equal("version one bytes", File.ReadAllText(Path.Combine(f.Root, "rev.onnx")));
+        Assert.Equal("version one bytes", File.ReadAllText(Path.Combine(f.Root, "into", "model.onnx")));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using GitMl.Core;
+using GitMl.Core.Hashing;
 using GitMl.Testing;
 
 namespace GitMl.Cli.Tests.Remotes;
@@ -165,6 +166,51 @@ public sealed class TwoCloneTests : IDisposable
         Assert.Equal("missing on remote", before.GetProperty("paths")[0].GetProperty("state").GetString());
         Assert.Equal("data/a.bin", before.GetProperty("paths")[0].GetProperty("path").GetString());
         Assert.Contains("in sync", after);
+    }
+
+    public void Dispose()
+    {
+        _a.Dispose();
+        TempDir.Delete(_remote);
+        TempDir.Delete(Path.GetDirectoryName(_b)!);
+    }
+}
+
+/// <summary>Runs alone (the hash counters are process-wide): a clone's first status after a pull reads no data.</summary>
+[Collection("hash counters")]
+public sealed class TwoCloneStateTests : IDisposable
+{
+    private readonly TempGitRepo _a = TempGitRepo.Create();
+    private readonly string _remote = TempDir.Create("shared-remote");
+    private readonly string _b = Path.Combine(TempDir.Create("clone-b"), "b");
+
+    [Theory]
+    [InlineData("copy")]
+    [InlineData("hardlink,copy")]
+    public void PullInFreshClone_ThenStatus_RehashesNothingItJustPulled(string cacheType)
+    {
+        // Given clone A with a tracked file and directory, pushed to a directory remote, and a fresh git clone B
+        CliRunner.Ok(_a.Root, "init");
+        CliRunner.Ok(_a.Root, "remote", "add", "-d", "storage", _remote);
+        using (var repo = GitMlRepository.Open(_a.Root))
+        {
+            TrackedData.TrackFile(repo, "data/train.csv", TrackedData.Bytes(300_000, 11));
+            TrackedData.TrackDirectory(repo, "data/images", Enumerable.Range(0, 30).ToDictionary(i => $"img{i:D2}.png", i => TrackedData.Bytes(4_000 + i, 200 + i)));
+        }
+
+        _a.CommitAll("track data");
+        CliRunner.Ok(_a.Root, "push");
+        ProcessRunner.Run("git", ["clone", "-q", _a.Root, _b], Path.GetDirectoryName(_b)!);
+        File.AppendAllText(Path.Combine(_b, ".gitml", "config.local"), $"[cache]\n\ttype = {cacheType}\n");
+
+        // When B pulls, then asks for status right away
+        CliRunner.Ok(_b, "pull");
+        Blake3Hasher.ResetCounters();
+        var status = CliRunner.Ok(_b, "status");
+
+        // Then the status is clean and not one byte of the pulled data was read again
+        Assert.Contains("Data is up to date", status);
+        Assert.Equal(0, Blake3Hasher.BytesHashed);
     }
 
     public void Dispose()

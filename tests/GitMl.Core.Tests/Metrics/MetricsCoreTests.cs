@@ -124,6 +124,30 @@ public class MetricsCoreTests
     }
 
     [Fact]
+    public void ReadFlat_SameBlobAtManyCommits_ParsedOnce()
+    {
+        // Given 4 commits where metrics.json changes only once
+        using var repo = GitMl.Testing.TempGitRepo.Create();
+        repo.Write("metrics.json", "{\"a\": 1}");
+        repo.CommitAll("1");
+        repo.Write("other.txt", "x");
+        repo.CommitAll("2");
+        repo.Write("other.txt", "y");
+        repo.CommitAll("3");
+        repo.Write("metrics.json", "{\"a\": 2}");
+        repo.CommitAll("4");
+        using var gm = GitMlRepository.Init(repo.Root);
+        var source = new RevisionSource(gm.Git, gm.WorkDir);
+
+        // When the file is read at every commit
+        var values = new[] { "HEAD~3", "HEAD~2", "HEAD~1", "HEAD" }.Select(r => source.ReadFlat(source.Resolve(r), "metrics.json")!.Values["a"].Number).ToList();
+
+        // Then the values are right and each distinct blob was parsed once
+        Assert.Equal([1.0, 1.0, 1.0, 2.0], values.Select(v => v!.Value));
+        Assert.Equal(2, source.FlattenCount);
+    }
+
+    [Fact]
     public void DataTable_UnknownColumn_NamesFileAndColumns()
     {
         var table = DataTable.Parse(Encoding.UTF8.GetBytes("[{\"step\": 0, \"acc\": 0.5}]"), "a.json", "a.json at HEAD");
