@@ -67,13 +67,21 @@ public sealed class ObjectStore
             using (var hasher = Blake3Hasher.CreateIncremental())
             using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
             {
-                var buffer = new byte[CopyBufferSize];
-                int read;
-                while ((read = source.Read(buffer, 0, buffer.Length)) > 0)
+                // Pooled: a fresh 1 MiB array per object made adding 20,000 small files spend most of its CPU zeroing memory.
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+                try
                 {
-                    hasher.Update(buffer.AsSpan(0, read));
-                    dst.Write(buffer, 0, read);
-                    onBytes?.Invoke(read);
+                    int read;
+                    while ((read = source.Read(buffer, 0, CopyBufferSize)) > 0)
+                    {
+                        hasher.Update(buffer.AsSpan(0, read));
+                        dst.Write(buffer, 0, read);
+                        onBytes?.Invoke(read);
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 }
 
                 dst.Flush(flushToDisk);
@@ -244,13 +252,20 @@ public sealed class ObjectStore
             using (var src = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
             using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
             {
-                var buffer = new byte[CopyBufferSize];
-                int read;
-                while ((read = src.Read(buffer, 0, buffer.Length)) > 0)
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+                try
                 {
-                    hasher.Update(buffer.AsSpan(0, read));
-                    dst.Write(buffer, 0, read);
-                    onBytes?.Invoke(read);
+                    int read;
+                    while ((read = src.Read(buffer, 0, CopyBufferSize)) > 0)
+                    {
+                        hasher.Update(buffer.AsSpan(0, read));
+                        dst.Write(buffer, 0, read);
+                        onBytes?.Invoke(read);
+                    }
+                }
+                finally
+                {
+                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                 }
 
                 actual = hasher.Finish();
