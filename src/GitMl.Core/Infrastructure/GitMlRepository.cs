@@ -90,7 +90,14 @@ public sealed class GitMlRepository : IDisposable
     public RepoLock Lock(string command, Action<string>? onWait = null)
     {
         var seconds = double.TryParse(Environment.GetEnvironmentVariable("GITML_LOCK_TIMEOUT"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 30;
-        return RepoLock.Acquire(TmpDir, command, TimeSpan.FromSeconds(seconds), onWait);
+        var held = RepoLock.Acquire(TmpDir, command, TimeSpan.FromSeconds(seconds), onWait);
+        var swept = TempSweeper.Sweep(this);
+        if (swept > 0)
+        {
+            onWait?.Invoke($"removed {swept} temp file(s) left by an interrupted git ml run");
+        }
+
+        return held;
     }
 
     /// <summary>Drops the cached config so the next access re-reads it.</summary>
