@@ -59,8 +59,7 @@ public sealed class ObjectStore
     /// </summary>
     public string PutStream(Stream source, string? expectedOid, string origin, Action<long>? onBytes = null, bool flushToDisk = true)
     {
-        Directory.CreateDirectory(TmpDir);
-        var tmp = Path.Combine(TmpDir, "obj-" + Guid.NewGuid().ToString("N") + ".tmp");
+        var tmp = NewTempPath();
         try
         {
             string oid;
@@ -88,17 +87,7 @@ public sealed class ObjectStore
                 oid = hasher.Finish();
             }
 
-            if (expectedOid is not null && Oid.Digest(expectedOid) != oid)
-            {
-                throw new GitMlException(
-                    $"object {expectedOid} from {origin} is corrupted (its bytes hash to {oid})",
-                    "the bad bytes were discarded; run 'git ml fsck' and fetch a good copy",
-                    ExitCode.Corrupted);
-            }
-
-            var finalOid = expectedOid ?? oid;
-            Commit(tmp, finalOid);
-            return finalOid;
+            return CommitVerified(tmp, expectedOid, oid, origin);
         }
         finally
         {
@@ -112,8 +101,7 @@ public sealed class ObjectStore
     /// </summary>
     public async Task<string> PutStreamAsync(Stream source, string? expectedOid, string origin, Action<long>? onBytes = null, CancellationToken ct = default)
     {
-        Directory.CreateDirectory(TmpDir);
-        var tmp = Path.Combine(TmpDir, "obj-" + Guid.NewGuid().ToString("N") + ".tmp");
+        var tmp = NewTempPath();
         try
         {
             string oid;
@@ -121,25 +109,32 @@ public sealed class ObjectStore
             {
                 await using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
                 {
-                    var buffer = new byte[CopyBufferSize];
-                    while (true)
+                    var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+                    try
                     {
-                        // Fill the buffer before hashing/writing: network reads return small chunks.
-                        var filled = 0;
-                        int read;
-                        while (filled < buffer.Length && (read = await source.ReadAsync(buffer.AsMemory(filled), ct)) > 0)
+                        while (true)
                         {
-                            filled += read;
-                        }
+                            // Fill the buffer before hashing/writing: network reads return small chunks.
+                            var filled = 0;
+                            int read;
+                            while (filled < CopyBufferSize && (read = await source.ReadAsync(buffer.AsMemory(filled), ct)) > 0)
+                            {
+                                filled += read;
+                            }
 
-                        if (filled == 0)
-                        {
-                            break;
-                        }
+                            if (filled == 0)
+                            {
+                                break;
+                            }
 
-                        hasher.Update(buffer.AsSpan(0, filled));
-                        await dst.WriteAsync(buffer.AsMemory(0, filled), ct);
-                        onBytes?.Invoke(filled);
+                            hasher.Update(buffer.AsSpan(0, filled));
+                            await dst.WriteAsync(buffer.AsMemory(0, filled), ct);
+                            onBytes?.Invoke(filled);
+                        }
+                    }
+                    finally
+                    {
+                        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
                     }
 
                     dst.Flush(flushToDisk: true);
@@ -148,17 +143,7 @@ public sealed class ObjectStore
                 oid = hasher.Finish();
             }
 
-            if (expectedOid is not null && Oid.Digest(expectedOid) != oid)
-            {
-                throw new GitMlException(
-                    $"object {expectedOid} from {origin} is corrupted (its bytes hash to {oid})",
-                    "the bad bytes were discarded; run 'git ml fsck' and fetch a good copy",
-                    ExitCode.Corrupted);
-            }
-
-            var finalOid = expectedOid ?? oid;
-            Commit(tmp, finalOid);
-            return finalOid;
+            return CommitVerified(tmp, expectedOid, oid, origin);
         }
         finally
         {
@@ -175,8 +160,7 @@ public sealed class ObjectStore
             return oid;
         }
 
-        Directory.CreateDirectory(TmpDir);
-        var tmp = Path.Combine(TmpDir, "obj-" + Guid.NewGuid().ToString("N") + ".tmp");
+        var tmp = NewTempPath();
         try
         {
             using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
@@ -357,6 +341,29 @@ public sealed class ObjectStore
         $"object {oid} is not in the cache",
         "run 'git ml pull' (or 'git ml fetch') to download it from the remote",
         ExitCode.NotFound);
+
+    /// <summary>A fresh temp path in <see cref="TmpDir"/> (same file system as the cache, so the final rename is atomic).</summary>
+    private string NewTempPath()
+    {
+        Directory.CreateDirectory(TmpDir);
+        return Path.Combine(TmpDir, "obj-" + Guid.NewGuid().ToString("N") + ".tmp");
+    }
+
+    /// <summary>Renames a fully written temp file into place when its hash matches; a mismatch discards it.</summary>
+    private string CommitVerified(string tmp, string? expectedOid, string actualDigest, string origin)
+    {
+        if (expectedOid is not null && Oid.Digest(expectedOid) != actualDigest)
+        {
+            throw new GitMlException(
+                $"object {expectedOid} from {origin} is corrupted (its bytes hash to {actualDigest})",
+                "the bad bytes were discarded; run 'git ml fsck' and fetch a good copy",
+                ExitCode.Corrupted);
+        }
+
+        var finalOid = expectedOid ?? actualDigest;
+        Commit(tmp, finalOid);
+        return finalOid;
+    }
 
     private void Commit(string tmp, string oid)
     {
