@@ -94,6 +94,8 @@ MAXRSS=$(sort -n "$WORK/rss.txt" | tail -1)
 echo "== git ml serve under hostile load, $(nproc) cores, ${SECS}s (reload at $((SECS / 2))s -> HTTP $RELOAD)"
 echo "valid requests: $VALID_REQ (non-2xx: $VALID_ERR) ${SOCK_ERR:+; $SOCK_ERR}; malformed requests: $BAD_REQ; 5xx answers to malformed requests: $FIVEXX"
 echo "RSS after warm-up: ${RSS0} kB; max during run: ${MAXRSS} kB; at end: ${RSS1} kB"
+# Flatness: the samples at each quarter of the run (steady growth would show here, a one-off step would not).
+awk '{ v[NR] = $1 } END { if (NR >= 4) printf "RSS at 25%%/50%%/75%%/100%% of the run: %d / %d / %d / %d kB\n", v[int(NR/4)], v[int(NR/2)], v[int(3*NR/4)], v[NR] }' "$WORK/rss.txt"
 awk -v a="$HOSTILE_RPS" -v b="$CLEAN_RPS" 'BEGIN {printf "valid req/s under hostile load: %.0f; clean load alone: %.0f; ratio %.3f\n", a, b, a/b}'
 awk -v a="$RSS1" -v b="$RSS0" 'BEGIN {exit (a > 1.5 * b) ? 1 : 0}' || { echo "memory grew more than 1.5x"; exit 1; }
 [ "$FIVEXX" = "0" ] || { echo "server answered 5xx"; exit 1; }
