@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using GitMl.Core;
 using GitMl.Core.Pointers;
 using GitMl.Core.Remotes;
@@ -9,8 +8,6 @@ namespace GitMl.Cli;
 /// <summary>Options and helpers shared by the commands that talk to a remote (push, fetch, pull, status --cloud, gc, fsck).</summary>
 internal sealed class RemoteOptions
 {
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
     public Argument<string[]> Targets { get; } = new("targets")
     {
         Description = "Tracked paths, their .gitml files, or folders containing them (default: everything in scope)",
@@ -68,7 +65,8 @@ internal sealed class RemoteOptions
         return j ?? settings.Jobs ?? TransferService.DefaultJobs;
     }
 
-    public static void WriteJson(CliContext ctx, object value) => ctx.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+    /// <summary>Same JSON conventions as every other command (snake_case keys).</summary>
+    public static void WriteJson(CliContext ctx, object value) => JsonOut.Write(ctx, value);
 
     private static string ToRepoRelative(GitMlRepository repo, string cwd, string target)
     {

@@ -24,7 +24,7 @@ public sealed class RemoteCommandTests : IDisposable
             "[remote \"storage\"]\n\turl = s3://ml-data/project-a\n\tendpointurl = http://127.0.0.1:9000\n[core]\n\tremote = storage\n",
             File.ReadAllText(_repo.PathOf(".gitml/config")));
         Assert.Equal("storage", json[0].GetProperty("name").GetString());
-        Assert.True(json[0].GetProperty("isDefault").GetBoolean());
+        Assert.True(json[0].GetProperty("is_default").GetBoolean());
     }
 
     [Fact]

@@ -118,7 +118,7 @@ public sealed class TwoCloneTests : IDisposable
         // Then the dry run named the object and its size, and gc removed exactly it
         Assert.Contains($"would remove {dropped} (2.0 KiB)", dry);
         Assert.Equal(dropped, real.GetProperty("removed")[0].GetProperty("oid").GetString());
-        Assert.Equal(2048, real.GetProperty("bytesRemoved").GetInt64());
+        Assert.Equal(2048, real.GetProperty("bytes_removed").GetInt64());
         Assert.Equal(1, real.GetProperty("kept").GetInt32());
         Assert.False(File.Exists(Path.Combine(_a.Root, ".gitml/cache/b3", dropped[..2], dropped[2..])));
     }
