@@ -91,7 +91,7 @@ public sealed class GitMlRepository : IDisposable
     {
         var seconds = double.TryParse(Environment.GetEnvironmentVariable("GITML_LOCK_TIMEOUT"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 30;
         var held = RepoLock.Acquire(TmpDir, command, TimeSpan.FromSeconds(seconds), onWait);
-        var swept = TempSweeper.Sweep(this);
+        var swept = TempSweeper.Sweep(this, includeWorkspace: held.RecoveredStale);
         if (swept > 0)
         {
             onWait?.Invoke($"removed {swept} temp file(s) left by an interrupted git ml run");

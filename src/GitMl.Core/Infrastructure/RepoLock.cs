@@ -12,8 +12,9 @@ public sealed class RepoLock : IDisposable
     private readonly FileStream _stream;
     private readonly string _infoPath;
 
-    private RepoLock(FileStream stream, string infoPath)
+    private RepoLock(FileStream stream, string infoPath, bool recoveredStale)
     {
+        RecoveredStale = recoveredStale;
         _stream = stream;
         _infoPath = infoPath;
     }
@@ -42,7 +43,7 @@ public sealed class RepoLock : IDisposable
                 }
 
                 AtomicFile.WriteAllText(infoPath, $"pid {Environment.ProcessId} ('git ml {command}') since {DateTimeOffset.UtcNow:O}\n");
-                return new RepoLock(fs, infoPath);
+                return new RepoLock(fs, infoPath, staleHolder is not null);
             }
             catch (IOException) when (sw.Elapsed < timeout)
             {
@@ -64,6 +65,11 @@ public sealed class RepoLock : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// True when the previous holder never released the lock itself (it was killed): its temp files may still lie around.
+    /// </summary>
+    public bool RecoveredStale { get; }
 
     /// <inheritdoc />
     public void Dispose()

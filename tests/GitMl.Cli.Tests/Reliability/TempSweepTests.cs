@@ -7,7 +7,8 @@ public sealed class TempSweepTests
     [Fact]
     public void WritingCommand_AfterAKilledRun_RemovesItsTempFilesButKeepsYoungCacheTemps()
     {
-        // Given a repository where a killed run left temp files beside gitml.lock, a pointer file and in .gitml/tmp
+        // Given a repository where a killed run left its lock-holder note and temp files beside gitml.lock, a pointer
+        // file and in .gitml/tmp
         using var repo = TempGitRepo.Create();
         CliRunner.Ok(repo.Root, "init");
         repo.Write("data/a.csv", "a,b\n1,2\n");
@@ -18,6 +19,7 @@ public sealed class TempSweepTests
         File.SetLastWriteTimeUtc(oldObject, DateTime.UtcNow.AddHours(-1));
         var liveObject = repo.Write(".gitml/tmp/obj-11111111111111111111111111111111.tmp", "download in progress");
         var userFile = repo.Write("data/.notes.tmp", "the user's own file");
+        repo.Write(".gitml/tmp/lock.holder", "pid 999999 ('git ml add') since 2026-01-01T00:00:00Z\n");
 
         // When the next writing command takes the repository lock
         var r = CliRunner.Run(repo.Root, "commit");
