@@ -63,28 +63,10 @@ public sealed class ObjectStore
         try
         {
             string oid;
-            using (var hasher = Blake3Hasher.CreateIncremental())
             using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None))
             {
-                // Pooled: a fresh 1 MiB array per object made adding 20,000 small files spend most of its CPU zeroing memory.
-                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-                try
-                {
-                    int read;
-                    while ((read = source.Read(buffer, 0, CopyBufferSize)) > 0)
-                    {
-                        hasher.Update(buffer.AsSpan(0, read));
-                        dst.Write(buffer, 0, read);
-                        onBytes?.Invoke(read);
-                    }
-                }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                }
-
+                oid = CopyHashing(source, dst, onBytes);
                 dst.Flush(flushToDisk);
-                oid = hasher.Finish();
             }
 
             return CommitVerified(tmp, expectedOid, oid, origin);
@@ -232,27 +214,10 @@ public sealed class ObjectStore
         try
         {
             string actual;
-            using (var hasher = Blake3Hasher.CreateIncremental())
             using (var src = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
             using (var dst = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
             {
-                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-                try
-                {
-                    int read;
-                    while ((read = src.Read(buffer, 0, CopyBufferSize)) > 0)
-                    {
-                        hasher.Update(buffer.AsSpan(0, read));
-                        dst.Write(buffer, 0, read);
-                        onBytes?.Invoke(read);
-                    }
-                }
-                finally
-                {
-                    System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-                }
-
-                actual = hasher.Finish();
+                actual = CopyHashing(src, dst, onBytes);
             }
 
             if (actual != Oid.Digest(oid))
@@ -341,6 +306,31 @@ public sealed class ObjectStore
         $"object {oid} is not in the cache",
         "run 'git ml pull' (or 'git ml fetch') to download it from the remote",
         ExitCode.NotFound);
+
+    /// <summary>Copies <paramref name="source"/> to <paramref name="destination"/>, hashing on the way; returns the digest.</summary>
+    private static string CopyHashing(Stream source, Stream destination, Action<long>? onBytes)
+    {
+        using var hasher = Blake3Hasher.CreateIncremental();
+
+        // Pooled: a fresh 1 MiB array per object made adding 20,000 small files spend most of its CPU zeroing memory.
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            int read;
+            while ((read = source.Read(buffer, 0, CopyBufferSize)) > 0)
+            {
+                hasher.Update(buffer.AsSpan(0, read));
+                destination.Write(buffer, 0, read);
+                onBytes?.Invoke(read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return hasher.Finish();
+    }
 
     /// <summary>A fresh temp path in <see cref="TmpDir"/> (same file system as the cache, so the final rename is atomic).</summary>
     private string NewTempPath()
