@@ -10,8 +10,7 @@ internal static class MetricsDiffCommand
 {
     public static Command Create(CliContext ctx)
     {
-        var a = new Argument<string>("a") { Description = "Old revision (default: HEAD)", Arity = ArgumentArity.ZeroOrOne };
-        var b = new Argument<string>("b") { Description = "New revision (default: workspace)", Arity = ArgumentArity.ZeroOrOne };
+        var revs = new RevisionPairArguments();
         var all = new Option<bool>("--all") { Description = "Show unchanged metrics too" };
         var steps = new Option<bool>("--steps") { Description = "Add final and best values of every step series (TSV/CSV plots)" };
         var fail = new Option<bool>("--fail-on-regression")
@@ -20,8 +19,7 @@ internal static class MetricsDiffCommand
         };
         var flags = new TableFlags();
         var command = new Command("diff", "Compare metrics of two revisions (default HEAD vs workspace), with verdicts");
-        command.Arguments.Add(a);
-        command.Arguments.Add(b);
+        revs.AddTo(command);
         command.Options.Add(all);
         command.Options.Add(steps);
         command.Options.Add(fail);
@@ -31,8 +29,7 @@ internal static class MetricsDiffCommand
             var options = flags.Read(parse);
             using var repo = ctx.OpenRepository();
             var source = new RevisionSource(repo.Git, repo.WorkDir);
-            var oldRev = source.Resolve(parse.GetValue(a) ?? "HEAD");
-            var newRev = source.Resolve(parse.GetValue(b) ?? RevisionRef.Workspace);
+            var (oldRev, newRev) = revs.Resolve(parse, source);
             var comparison = MetricsComparison.Run(source, oldRev, newRev, flags.ReadTargets(parse), parse.GetValue(all), parse.GetValue(steps));
             TableFlags.Notes(ctx, comparison.Notes);
             if (parse.GetValue(flags.Json))

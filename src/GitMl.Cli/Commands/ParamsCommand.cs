@@ -9,14 +9,12 @@ internal static class ParamsCommand
     public static Command Create(CliContext ctx)
     {
         var group = new Command("params", "Compare params of revisions");
-        var a = new Argument<string>("a") { Description = "Old revision (default: HEAD)", Arity = ArgumentArity.ZeroOrOne };
-        var b = new Argument<string>("b") { Description = "New revision (default: workspace)", Arity = ArgumentArity.ZeroOrOne };
+        var revs = new RevisionPairArguments();
         var all = new Option<bool>("--all") { Description = "Show unchanged params too" };
         var deps = new Option<bool>("--deps") { Description = "Only params some stage of gitml.yaml uses" };
         var flags = new TableFlags();
         var command = new Command("diff", "Compare params of two revisions (default HEAD vs workspace)");
-        command.Arguments.Add(a);
-        command.Arguments.Add(b);
+        revs.AddTo(command);
         command.Options.Add(all);
         command.Options.Add(deps);
         flags.AddTo(command);
@@ -25,8 +23,7 @@ internal static class ParamsCommand
             var options = flags.Read(parse);
             using var repo = ctx.OpenRepository();
             var source = new RevisionSource(repo.Git, repo.WorkDir);
-            var oldRev = source.Resolve(parse.GetValue(a) ?? "HEAD");
-            var newRev = source.Resolve(parse.GetValue(b) ?? RevisionRef.Workspace);
+            var (oldRev, newRev) = revs.Resolve(parse, source);
             var diff = MetricsComparison.Params(source, oldRev, newRev, flags.ReadTargets(parse), parse.GetValue(all), parse.GetValue(deps));
             TableFlags.Notes(ctx, diff.Notes);
             if (parse.GetValue(flags.Json))
