@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using GitMl.Core.Registry;
 
 namespace GitMl.Cli.Commands;
@@ -28,7 +27,7 @@ internal static class GetCommand
             await resolver.WriteToAsync(location, dest, ctx.ObjectFetcherFactory(repo), ct);
             if (p.GetValue(json))
             {
-                ctx.Out.WriteLine(JsonSerializer.Serialize(new
+                JsonOut.Write(ctx, new
                 {
                     reference = location.Reference,
                     artifact = location.Artifact,
@@ -39,7 +38,7 @@ internal static class GetCommand
                     oid = location.Oid,
                     size = location.Size,
                     output = dest,
-                }, new JsonSerializerOptions { WriteIndented = true }));
+                });
             }
             else
             {

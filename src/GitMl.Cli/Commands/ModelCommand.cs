@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
 using GitMl.Core;
 using GitMl.Core.Registry;
 
@@ -9,8 +8,6 @@ namespace GitMl.Cli.Commands;
 /// <summary><c>git ml model register|assign|unassign|deregister|deprecate|list|show|history</c>: the model registry on Git tags.</summary>
 internal static class ModelCommand
 {
-    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
     public static Command Create(CliContext ctx)
     {
         var command = new Command("model", "Model registry on annotated Git tags (GTO-compatible): versions, stages, history");
@@ -369,7 +366,7 @@ internal static class ModelCommand
     // A stage held by an unregistered commit shows the commit, shortened.
     private static string ShortVersion(string v) => v.Length == 40 && !v.StartsWith('v') ? v[..12] : v;
 
-    private static void WriteJson(CliContext ctx, object value) => ctx.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
+    private static void WriteJson(CliContext ctx, object value) => JsonOut.Write(ctx, value);
 
     private static void WriteTable(TextWriter output, IReadOnlyList<string> header, IReadOnlyList<IReadOnlyList<string>> rows)
     {
