@@ -69,6 +69,7 @@ public sealed class ModelServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
@@ -366,11 +367,19 @@ public sealed class ModelServer : IAsyncDisposable
                 throw new InferenceException(413, $"request body of {len} bytes is larger than the limit of {_options.MaxRequestBytes} bytes");
             }
 
+            long? jsonLength = null;
+            if (request.Headers.TryGetValue(OipRequest.HeaderLengthHeader, out var lengthHeader))
+            {
+                jsonLength = long.TryParse(lengthHeader.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                    ? n
+                    : throw new InferenceException(400, $"{OipRequest.HeaderLengthHeader} must be a non-negative integer (the length of the JSON part of the body)");
+            }
+
             var body = await ReadBodyAsync(request, _options.MaxRequestBytes, ctx.RequestAborted).ConfigureAwait(false);
             OipRequest parsed;
             try
             {
-                parsed = OipRequest.Parse(body.AsSpan(0, body.Length), model);
+                parsed = OipRequest.Parse(body.AsSpan(0, body.Length), model, jsonLength);
             }
             finally
             {
@@ -390,10 +399,15 @@ public sealed class ModelServer : IAsyncDisposable
 
             var results = await model.InferAsync(parsed.Inputs, parsed.Outputs).ConfigureAwait(false);
             ctx.Response.StatusCode = 200;
-            ctx.Response.ContentType = "application/json";
-            await using (var writer = new Utf8JsonWriter(ctx.Response.BodyWriter))
+            if (parsed.BinaryOutputs.Count == 0)
             {
-                OipRequest.WriteResponse(writer, ModelName, model.Identity.Version, parsed.Id, parsed.Outputs, results, model.Outputs);
+                ctx.Response.ContentType = "application/json";
+                await using var writer = new Utf8JsonWriter(ctx.Response.BodyWriter);
+                OipRequest.WriteResponse(writer, ModelName, model.Identity.Version, parsed.Id, parsed.Outputs, results);
+            }
+            else
+            {
+                await WriteBinaryResponseAsync(ctx.Response, model, parsed, results).ConfigureAwait(false);
             }
 
             ok = true;
@@ -403,6 +417,34 @@ public sealed class ModelServer : IAsyncDisposable
             model?.Release();
             Metrics.ObserveRequest(ok, Stopwatch.GetElapsedTime(start).TotalSeconds);
         }
+    }
+
+    /// <summary>The binary tensor extension's response: the JSON part, then each binary output's raw bytes in order.</summary>
+    private async Task WriteBinaryResponseAsync(HttpResponse response, LoadedModel model, OipRequest parsed, IReadOnlyDictionary<string, TensorData> results)
+    {
+        var json = new ArrayBufferWriter<byte>(1024);
+        await using (var writer = new Utf8JsonWriter(json))
+        {
+            OipRequest.WriteResponse(writer, ModelName, model.Identity.Version, parsed.Id, parsed.Outputs, results, parsed.BinaryOutputs);
+        }
+
+        long length = json.WrittenCount;
+        foreach (var name in parsed.Outputs.Where(parsed.BinaryOutputs.Contains))
+        {
+            length += results[name].AsBytes().Length;
+        }
+
+        response.ContentType = "application/octet-stream";
+        response.Headers[OipRequest.HeaderLengthHeader] = json.WrittenCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.ContentLength = length;
+        var body = response.BodyWriter;
+        body.Write(json.WrittenSpan);
+        foreach (var name in parsed.Outputs.Where(parsed.BinaryOutputs.Contains))
+        {
+            body.Write(results[name].AsBytes());
+        }
+
+        await body.FlushAsync().ConfigureAwait(false);
     }
 
     private LoadedModel Acquire(HttpContext ctx, string name, string? version)

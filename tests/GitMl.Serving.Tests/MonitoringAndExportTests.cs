@@ -33,6 +33,11 @@ public class MonitoringAndExportTests
         Assert.Contains("# TYPE gitml_inference_queue_duration_seconds histogram", text);
         Assert.Contains("gitml_inference_batch_size_sum{model=\"linear\"} 3\n", text);
         Assert.Contains($"gitml_model_info{{model=\"linear\",version=\"v1.0.0\",commit=\"{commit}\",oid=\"{server.Current!.Oid}\",reference=\"linear#prod\"}} 1", text);
+
+        // And the runtime figures that explain tail latency and memory are there
+        Assert.Contains("dotnet_gc_collections_total{generation=\"0\"} ", text);
+        Assert.Matches(@"\ndotnet_gc_pause_seconds_total [0-9.Ee+-]+\n", text);
+        Assert.Matches(@"\nprocess_resident_memory_bytes [1-9][0-9]+\n", text);
     }
 
     [Fact]

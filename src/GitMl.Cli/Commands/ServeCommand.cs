@@ -20,6 +20,7 @@ internal static class ServeCommand
         var port = new Option<int>("--port") { Description = "Port (0: any free port)", DefaultValueFactory = _ => 8080 };
         var maxBatch = new Option<int>("--max-batch-size") { Description = "Most rows stacked into one run for models with a dynamic batch dimension (1: off)", DefaultValueFactory = _ => 32 };
         var maxDelay = new Option<int>("--max-batch-delay-us") { Description = "Microseconds to wait for more requests after the first of a batch", DefaultValueFactory = _ => 0 };
+        var instances = new Option<int>("--instances") { Description = "Concurrent ONNX Runtime runs per model (default: one per core); fewer runs make bigger batches under load", DefaultValueFactory = _ => Math.Max(1, Environment.ProcessorCount) };
         var maxBody = new Option<long>("--max-request-bytes") { Description = "Largest request body accepted (413 above it)", DefaultValueFactory = _ => 16L * 1024 * 1024 };
         var watch = new Option<bool>("--watch") { Description = "Follow the reference (e.g. name#prod): switch when the stage moves" };
         var watchInterval = new Option<double>("--watch-interval") { Description = "Seconds between checks with --watch", DefaultValueFactory = _ => 2.0 };
@@ -34,7 +35,7 @@ internal static class ServeCommand
         var commit = new Option<string?>("--commit") { Description = "Commit to report for --model-file" };
         var command = new Command("serve", "Serve a model over the Open Inference Protocol v2 (REST), with batching, metrics and hot reload")
         {
-            reference, name, host, port, maxBatch, maxDelay, maxBody, watch, watchInterval, accessLog, noAccessLog, statsWindow, export, image, modelFile, oid, modelVersion, commit,
+            reference, name, host, port, maxBatch, maxDelay, instances, maxBody, watch, watchInterval, accessLog, noAccessLog, statsWindow, export, image, modelFile, oid, modelVersion, commit,
         };
         command.SetAction(async (p, ct) =>
         {
@@ -78,6 +79,7 @@ internal static class ServeCommand
                 Port = p.GetValue(port),
                 MaxBatchSize = Math.Max(1, p.GetValue(maxBatch)),
                 MaxBatchDelayMicroseconds = Math.Max(0, p.GetValue(maxDelay)),
+                BatchWorkers = Math.Max(1, p.GetValue(instances)),
                 MaxRequestBytes = p.GetValue(maxBody),
                 Watch = p.GetValue(watch),
                 WatchInterval = TimeSpan.FromSeconds(Math.Max(0.1, p.GetValue(watchInterval))),

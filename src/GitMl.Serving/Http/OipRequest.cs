@@ -8,17 +8,25 @@ namespace GitMl.Serving.Http;
 /// <param name="Id">The request id to echo, if any.</param>
 /// <param name="Inputs">Tensors by input name.</param>
 /// <param name="Outputs">Output names to return (all when the request names none).</param>
-public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorData> Inputs, IReadOnlyList<string> Outputs)
+/// <param name="BinaryOutputs">Outputs to return as raw bytes after the JSON header (the binary tensor extension).</param>
+public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorData> Inputs, IReadOnlyList<string> Outputs, IReadOnlySet<string> BinaryOutputs)
 {
+    /// <summary>The header that announces the binary tensor extension: the length of the JSON part of the body.</summary>
+    public const string HeaderLengthHeader = "Inference-Header-Content-Length";
+
     /// <summary>
     /// Parses a request body against a model's inputs and outputs. Every problem is a 400 that says what was
     /// expected: unknown or missing input, datatype, shape, element count, nested data that does not match its shape.
+    /// With <paramref name="jsonLength"/> (the <c>Inference-Header-Content-Length</c> header of the binary tensor
+    /// extension that Triton and KServe clients send), the first <paramref name="jsonLength"/> bytes are the JSON
+    /// request and inputs with <c>parameters.binary_data_size</c> take their raw little-endian bytes, in input order,
+    /// from the rest.
     /// </summary>
-    public static OipRequest Parse(ReadOnlySpan<byte> body, LoadedModel model)
+    public static OipRequest Parse(ReadOnlySpan<byte> body, LoadedModel model, long? jsonLength = null)
     {
         try
         {
-            return ParseBody(body, model);
+            return ParseBody(body, model, jsonLength);
         }
         catch (InvalidOperationException ex)
         {
@@ -28,12 +36,25 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
         }
     }
 
-    private static OipRequest ParseBody(ReadOnlySpan<byte> body, LoadedModel model)
+    private static OipRequest ParseBody(ReadOnlySpan<byte> body, LoadedModel model, long? jsonLength)
     {
+        var json = body;
+        var binary = ReadOnlySpan<byte>.Empty;
+        if (jsonLength is { } headerLength)
+        {
+            if (headerLength < 0 || headerLength > body.Length)
+            {
+                throw Bad($"{HeaderLengthHeader} is {headerLength}, but the body holds {body.Length} bytes; it must give the length of the JSON part");
+            }
+
+            json = body[..(int)headerLength];
+            binary = body[(int)headerLength..];
+        }
+
         JsonDocument doc;
         try
         {
-            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 64 });
             doc = JsonDocument.ParseValue(ref reader);
         }
         catch (JsonException ex)
@@ -61,13 +82,19 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
             }
 
             var inputs = new Dictionary<string, TensorData>(StringComparer.Ordinal);
+            var binaryUsed = 0;
             foreach (var input in inputsEl.EnumerateArray())
             {
-                var t = ParseInput(input, model, body.Length, out var name);
+                var t = ParseInput(input, model, body.Length, jsonLength is not null, binary, ref binaryUsed, out var name);
                 if (!inputs.TryAdd(name, t))
                 {
                     throw Bad($"input '{name}' is given twice");
                 }
+            }
+
+            if (binaryUsed != binary.Length)
+            {
+                throw Bad($"the binary part of the body holds {binary.Length} bytes, but the inputs' binary_data_size add up to {binaryUsed}");
             }
 
             var missing = model.Inputs.Where(i => !inputs.ContainsKey(i.Name)).Select(i => i.Name).ToList();
@@ -81,6 +108,8 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
                 throw Bad("all inputs must have the same batch size (first dimension)");
             }
 
+            var allBinary = Flag(root, "binary_data_output") ?? false;
+            var binaryOutputs = new HashSet<string>(StringComparer.Ordinal);
             var outputs = new List<string>();
             if (root.TryGetProperty("outputs", out var outputsEl) && outputsEl.ValueKind != JsonValueKind.Null)
             {
@@ -98,19 +127,53 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
                     }
 
                     outputs.Add(name);
+                    if (Flag(o, "binary_data") ?? allBinary)
+                    {
+                        binaryOutputs.Add(name);
+                    }
                 }
             }
 
             if (outputs.Count == 0)
             {
                 outputs.AddRange(model.Outputs.Select(o => o.Name));
+                if (allBinary)
+                {
+                    binaryOutputs.UnionWith(outputs);
+                }
             }
 
-            return new OipRequest(id, inputs, outputs);
+            return new OipRequest(id, inputs, outputs, binaryOutputs);
         }
     }
 
-    private static TensorData ParseInput(JsonElement input, LoadedModel model, int bodyLength, out string name)
+    /// <summary>A boolean from an element's <c>parameters</c> object, or null when it is absent.</summary>
+    private static bool? Flag(JsonElement element, string parameter)
+    {
+        if (!element.TryGetProperty("parameters", out var parameters) || parameters.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (parameters.ValueKind != JsonValueKind.Object)
+        {
+            throw Bad("'parameters' must be an object");
+        }
+
+        if (!parameters.TryGetProperty(parameter, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw Bad($"parameter '{parameter}' must be true or false"),
+        };
+    }
+
+    private static TensorData ParseInput(JsonElement input, LoadedModel model, int bodyLength, bool hasBinary, ReadOnlySpan<byte> binary, ref int binaryUsed, out string name)
     {
         if (input.ValueKind != JsonValueKind.Object)
         {
@@ -162,9 +225,15 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
             throw Bad($"input '{name}' has shape {ShapeText(shape)}, which needs more values than the request body holds");
         }
 
+        if (input.TryGetProperty("parameters", out var parameters) && parameters.ValueKind == JsonValueKind.Object
+            && parameters.TryGetProperty("binary_data_size", out var sizeEl))
+        {
+            return BinaryInput(name, spec, shape, count, sizeEl, hasBinary, binary, ref binaryUsed);
+        }
+
         if (!input.TryGetProperty("data", out var dataEl) || dataEl.ValueKind != JsonValueKind.Array)
         {
-            throw Bad($"input '{name}' has no 'data' array");
+            throw Bad($"input '{name}' has no 'data' array (or parameters.binary_data_size with the binary tensor extension)");
         }
 
         var data = TensorData.Allocate(spec.ElementType, (int)count);
@@ -176,6 +245,34 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
         }
 
         return new TensorData(spec.ElementType, shape, data);
+    }
+
+    private static TensorData BinaryInput(string name, TensorSpec spec, long[] shape, long count, JsonElement sizeEl, bool hasBinary, ReadOnlySpan<byte> binary, ref int binaryUsed)
+    {
+        if (!hasBinary)
+        {
+            throw Bad($"input '{name}' gives parameters.binary_data_size, but the request has no {HeaderLengthHeader} header saying where its JSON part ends");
+        }
+
+        if (sizeEl.ValueKind != JsonValueKind.Number || !sizeEl.TryGetInt64(out var size) || size < 0)
+        {
+            throw Bad($"input '{name}': binary_data_size must be a non-negative integer");
+        }
+
+        var expected = count * TensorData.ElementSize(spec.ElementType);
+        if (size != expected)
+        {
+            throw Bad($"input '{name}' has binary_data_size {size}, but shape {ShapeText(shape)} of {spec.Datatype} needs {expected} bytes");
+        }
+
+        if (size > binary.Length - binaryUsed)
+        {
+            throw Bad($"input '{name}' needs {size} bytes of binary data, but only {binary.Length - binaryUsed} remain after the JSON part");
+        }
+
+        var tensor = TensorData.FromBytes(spec.ElementType, shape, binary.Slice(binaryUsed, (int)size));
+        binaryUsed += (int)size;
+        return tensor;
     }
 
     private static void Fill(JsonElement array, TensorElementType type, Array data, ref int filled, string name, long[] shape, int depth)
@@ -281,8 +378,11 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
         }
     }
 
-    /// <summary>Writes an inference response.</summary>
-    public static void WriteResponse(Utf8JsonWriter w, string model, string version, string? id, IReadOnlyList<string> outputs, IReadOnlyDictionary<string, TensorData> results, IReadOnlyList<TensorSpec> specs)
+    /// <summary>
+    /// Writes an inference response. Outputs in <paramref name="binaryOutputs"/> get <c>parameters.binary_data_size</c>
+    /// instead of <c>data</c>; the caller sends their bytes after the JSON, in output order.
+    /// </summary>
+    public static void WriteResponse(Utf8JsonWriter w, string model, string version, string? id, IReadOnlyList<string> outputs, IReadOnlyDictionary<string, TensorData> results, IReadOnlySet<string>? binaryOutputs = null)
     {
         w.WriteStartObject();
         w.WriteString("model_name", model);
@@ -306,9 +406,19 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
             }
 
             w.WriteEndArray();
-            w.WriteStartArray("data");
-            WriteData(w, t.Data);
-            w.WriteEndArray();
+            if (binaryOutputs is not null && binaryOutputs.Contains(name))
+            {
+                w.WriteStartObject("parameters");
+                w.WriteNumber("binary_data_size", t.AsBytes().Length);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteStartArray("data");
+                WriteData(w, t.Data);
+                w.WriteEndArray();
+            }
+
             w.WriteEndObject();
         }
 

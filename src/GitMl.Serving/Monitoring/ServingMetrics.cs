@@ -128,6 +128,22 @@ public sealed class ServingMetrics
             sb.Append("gitml_model_info{").Append(_infoLabels).Append("} 1\n");
         }
 
+        // Runtime figures that explain tail latency (GC pauses) and memory growth, as the .NET exporters name them.
+        sb.Append("# HELP dotnet_gc_collections_total Garbage collections by generation.\n# TYPE dotnet_gc_collections_total counter\n");
+        for (var g = 0; g <= GC.MaxGeneration; g++)
+        {
+            sb.Append("dotnet_gc_collections_total{generation=\"").Append(g).Append("\"} ").Append(GC.CollectionCount(g)).Append('\n');
+        }
+
+        sb.Append("# HELP dotnet_gc_pause_seconds_total Time the runtime was paused for garbage collection.\n# TYPE dotnet_gc_pause_seconds_total counter\n");
+        sb.Append("dotnet_gc_pause_seconds_total ").Append(GC.GetTotalPauseDuration().TotalSeconds.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+        sb.Append("# HELP dotnet_gc_heap_size_bytes Managed heap size after the last collection.\n# TYPE dotnet_gc_heap_size_bytes gauge\n");
+        sb.Append("dotnet_gc_heap_size_bytes ").Append(GC.GetGCMemoryInfo().HeapSizeBytes).Append('\n');
+        sb.Append("# HELP dotnet_total_allocated_bytes Bytes allocated on the managed heap since start.\n# TYPE dotnet_total_allocated_bytes counter\n");
+        sb.Append("dotnet_total_allocated_bytes ").Append(GC.GetTotalAllocatedBytes()).Append('\n');
+        sb.Append("# HELP process_resident_memory_bytes Resident memory.\n# TYPE process_resident_memory_bytes gauge\n");
+        sb.Append("process_resident_memory_bytes ").Append(Environment.WorkingSet).Append('\n');
+
         return sb.ToString();
     }
 

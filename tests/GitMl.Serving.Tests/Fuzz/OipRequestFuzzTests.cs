@@ -34,6 +34,9 @@ public class OipRequestFuzzTests
             """{"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","data":[[1.5,-2,3e2]]}]}""",
             """{"inputs":[{"name":"a","shape":[1,2],"datatype":"FP32","data":[1,2]},{"name":"b","shape":[1,2],"datatype":"FP32","data":[3,4]}]}""",
             """{"inputs":[{"name":"i64","shape":[1,2],"datatype":"INT64","data":[9223372036854775807,-1]},{"name":"i32","shape":[1,2],"datatype":"INT32","data":[1,2]},{"name":"f64","shape":[1,2],"datatype":"FP64","data":[0.5,1]},{"name":"flag","shape":[1,2],"datatype":"BOOL","data":[true,false]}]}""",
+            // The binary tensor extension: raw bytes after the JSON part (see below for the header length).
+            """{"inputs":[{"name":"x","shape":[1,3],"datatype":"FP32","parameters":{"binary_data_size":12}}],"parameters":{"binary_data_output":true}}""" + "\u0000\u0000\u0080?\u0000\u0000\u0000@\u0000\u0000@@",
+            """{"inputs":[{"name":"a","shape":[1,2],"datatype":"FP32","parameters":{"binary_data_size":8}},{"name":"b","shape":[1,2],"datatype":"FP32","data":[3,4]}],"outputs":[{"name":"sum","parameters":{"binary_data":true}}]}""" + "\u0000\u0000\u0080?\u0000\u0000\u0000@",
         ];
         var fuzzer = new Fuzzer(Fuzzer.DefaultSeed, corpus);
         var i = 0;
@@ -41,8 +44,18 @@ public class OipRequestFuzzTests
         // When each body is parsed against each model in turn
         var report = fuzzer.Run("OipRequest.Parse", Fuzzer.CaseCount(6000), body =>
         {
-            var model = models[i++ % models.Length];
-            var request = OipRequest.Parse(body, model);
+            var model = models[i % models.Length];
+
+            // Every other body is parsed as the binary extension would, with the JSON length the header gives: where
+            // the JSON seems to end, or (every sixth) a length that may be anywhere, even outside the body.
+            var jsonLength = (i % 2, i % 6) switch
+            {
+                (0, _) => (long?)null,
+                (_, 5) => (long)(i * 7919 % (body.Length + 3)) - 1,
+                _ => body.AsSpan().LastIndexOf((byte)'}') + 1,
+            };
+            i++;
+            var request = OipRequest.Parse(body, model, jsonLength);
 
             // Then an accepted request names only the model's inputs, each with as many elements as its shape says
             foreach (var (name, tensor) in request.Inputs)

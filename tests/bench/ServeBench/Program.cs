@@ -1,15 +1,22 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using GitMl.Serving.Tests;
 using Microsoft.ML.OnnxRuntime;
 
 // serve.sh's helper:
 //   write-model PATH                    the tiny linear model (x[N,3] -> y[N,2]) the server is measured with
-//   inproc PATH SECONDS THREADS         in-process ONNX Runtime Run calls/s on one-row inputs (OrtValue API)
+//   body PATH                           an OIP v2 JSON request with one row for the model's first input
+//   binary-body PATH OUT                the same row with the binary tensor extension (raw FP32 after the JSON part,
+//                                       binary outputs asked for); writes the body to OUT, prints the JSON length
+//   inproc PATH SECONDS THREADS [ROWS]  in-process ONNX Runtime rows/s, ROWS (default 1) rows per Run call
+//                                       (OrtValue API), each row the one `body` sends
 return args[0] switch
 {
     "write-model" => WriteModel(args[1]),
-    "inproc" => InProcess(args[1], double.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture)),
+    "body" => Body(args[1]),
+    "binary-body" => BinaryBody(args[1], args[2]),
+    "inproc" => InProcess(args[1], double.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 1),
     _ => 2,
 };
 
@@ -19,22 +26,65 @@ static int WriteModel(string path)
     return 0;
 }
 
-static int InProcess(string path, double seconds, int threads)
+// One row of deterministic values in [0, 1) for the model's first (float) input, dynamic dimensions set to 1.
+static (string Name, long[] Shape, float[] Values) Row(InferenceSession session)
+{
+    var (name, meta) = session.InputMetadata.First();
+    var shape = meta.Dimensions.Select(d => d < 0 ? 1L : d).ToArray();
+    var values = new float[shape.Aggregate(1L, (a, b) => a * b)];
+    for (var i = 0; i < values.Length; i++)
+    {
+        values[i] = (i * 37 % 101) / 101f;
+    }
+
+    return (name, shape, values);
+}
+
+static int Body(string path)
+{
+    using var session = new InferenceSession(path);
+    var (name, shape, values) = Row(session);
+    var sb = new StringBuilder();
+    sb.Append("{\"inputs\":[{\"name\":\"").Append(name).Append("\",\"shape\":[").Append(string.Join(',', shape)).Append("],\"datatype\":\"FP32\",\"data\":[");
+    sb.Append(string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
+    sb.Append("]}]}");
+    Console.Write(sb.ToString());
+    return 0;
+}
+
+static int BinaryBody(string path, string output)
+{
+    using var session = new InferenceSession(path);
+    var (name, shape, values) = Row(session);
+    var json = Encoding.UTF8.GetBytes(
+        $"{{\"inputs\":[{{\"name\":\"{name}\",\"shape\":[{string.Join(',', shape)}],\"datatype\":\"FP32\",\"parameters\":{{\"binary_data_size\":{values.Length * 4}}}}}],\"parameters\":{{\"binary_data_output\":true}}}}");
+    using var file = File.Create(output);
+    file.Write(json);
+    file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+    Console.Write(json.Length);
+    return 0;
+}
+
+static int InProcess(string path, double seconds, int threads, int rows)
 {
     using var options = new SessionOptions { IntraOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
     using var session = new InferenceSession(path, options);
     using var runOptions = new RunOptions();
+    var (name, shape, values) = Row(session);
+    var outputs = session.OutputMetadata.Keys.ToArray();
     long total = 0;
     var sw = Stopwatch.StartNew();
     var workers = Enumerable.Range(0, threads).Select(_ => Task.Run(() =>
     {
-        var input = new float[] { 1, 2, 3 };
+        var input = Enumerable.Repeat(values, rows).SelectMany(v => v).ToArray();
+        var batchShape = shape.ToArray();
+        batchShape[0] = rows;
         long n = 0;
         while (sw.Elapsed.TotalSeconds < seconds)
         {
-            using var x = OrtValue.CreateTensorValueFromMemory(input, [1, 3]);
-            using var results = session.Run(runOptions, ["x"], [x], ["y"]);
-            n++;
+            using var x = OrtValue.CreateTensorValueFromMemory(input, batchShape);
+            using var results = session.Run(runOptions, [name], [x], outputs);
+            n += rows;
         }
 
         Interlocked.Add(ref total, n);
