@@ -11,6 +11,8 @@ namespace GitMl.Serving.Http;
 /// <param name="BinaryOutputs">Outputs to return as raw bytes after the JSON header (the binary tensor extension).</param>
 public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorData> Inputs, IReadOnlyList<string> Outputs, IReadOnlySet<string> BinaryOutputs)
 {
+    private static readonly IReadOnlySet<string> NoBinaryOutputs = new HashSet<string>();
+
     /// <summary>The header that announces the binary tensor extension: the length of the JSON part of the body.</summary>
     public const string HeaderLengthHeader = "Inference-Header-Content-Length";
 
@@ -109,7 +111,7 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
             }
 
             var allBinary = Flag(root, "binary_data_output") ?? false;
-            var binaryOutputs = new HashSet<string>(StringComparer.Ordinal);
+            HashSet<string>? binaryOutputs = null;
             var outputs = new List<string>();
             if (root.TryGetProperty("outputs", out var outputsEl) && outputsEl.ValueKind != JsonValueKind.Null)
             {
@@ -129,7 +131,7 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
                     outputs.Add(name);
                     if (Flag(o, "binary_data") ?? allBinary)
                     {
-                        binaryOutputs.Add(name);
+                        (binaryOutputs ??= new HashSet<string>(StringComparer.Ordinal)).Add(name);
                     }
                 }
             }
@@ -139,11 +141,11 @@ public sealed record OipRequest(string? Id, IReadOnlyDictionary<string, TensorDa
                 outputs.AddRange(model.Outputs.Select(o => o.Name));
                 if (allBinary)
                 {
-                    binaryOutputs.UnionWith(outputs);
+                    binaryOutputs = new HashSet<string>(outputs, StringComparer.Ordinal);
                 }
             }
 
-            return new OipRequest(id, inputs, outputs, binaryOutputs);
+            return new OipRequest(id, inputs, outputs, binaryOutputs ?? NoBinaryOutputs);
         }
     }
 

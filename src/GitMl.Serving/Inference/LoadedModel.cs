@@ -266,7 +266,9 @@ public sealed class LoadedModel
         }
 
         // Requests stack only when their non-batch dimensions agree; others run in their own group.
-        foreach (var group in batch.GroupBy(p => p.Signature))
+        // A batch of one (the common case at low load) skips grouping and its allocations.
+        IEnumerable<IEnumerable<Pending>> groups = batch.Count == 1 ? [batch] : batch.GroupBy(p => p.Signature);
+        foreach (var group in groups)
         {
             var items = group.ToList();
             try
@@ -330,13 +332,16 @@ public sealed class LoadedModel
 
     private sealed class Pending
     {
+        private readonly IReadOnlyDictionary<string, TensorData> _inputsForSignature;
+        private string? _signature;
+
         public Pending(IReadOnlyDictionary<string, TensorData> inputs, IReadOnlyList<string> outputs, long enqueuedAt)
         {
             Inputs = inputs;
             Outputs = outputs;
             EnqueuedAt = enqueuedAt;
             Rows = inputs.Values.First().Shape[0];
-            Signature = string.Join(';', inputs.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + string.Join(',', kv.Value.Shape.Skip(1))));
+            _inputsForSignature = inputs;
         }
 
         public IReadOnlyDictionary<string, TensorData> Inputs { get; }
@@ -347,7 +352,8 @@ public sealed class LoadedModel
 
         public long Rows { get; }
 
-        public string Signature { get; }
+        /// <summary>Inputs and their non-batch dimensions: requests stack only when these agree. Computed on demand.</summary>
+        public string Signature => _signature ??= string.Join(';', _inputsForSignature.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + ":" + string.Join(',', kv.Value.Shape.Skip(1))));
 
         public TaskCompletionSource<IReadOnlyDictionary<string, TensorData>> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
