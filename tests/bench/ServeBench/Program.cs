@@ -9,6 +9,7 @@ using Microsoft.ML.OnnxRuntime;
 //   body PATH                           an OIP v2 JSON request with one row for the model's first input
 //   binary-body PATH OUT                the same row with the binary tensor extension (raw FP32 after the JSON part,
 //                                       binary outputs asked for); writes the body to OUT, prints the JSON length
+//   parse PATH BODY [JSON-LENGTH]       microseconds per OipRequest.Parse of BODY against the model (no HTTP)
 //   inproc PATH SECONDS THREADS [ROWS]  in-process ONNX Runtime rows/s, ROWS (default 1) rows per Run call
 //                                       (OrtValue API), each row the one `body` sends
 return args[0] switch
@@ -16,6 +17,7 @@ return args[0] switch
     "write-model" => WriteModel(args[1]),
     "body" => Body(args[1]),
     "binary-body" => BinaryBody(args[1], args[2]),
+    "parse" => Parse(args[1], args[2], args.Length > 3 ? long.Parse(args[3], CultureInfo.InvariantCulture) : null),
     "inproc" => InProcess(args[1], double.Parse(args[2], CultureInfo.InvariantCulture), int.Parse(args[3], CultureInfo.InvariantCulture), args.Length > 4 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 1),
     _ => 2,
 };
@@ -49,6 +51,32 @@ static int Body(string path)
     sb.Append(string.Join(',', values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))));
     sb.Append("]}]}");
     Console.Write(sb.ToString());
+    return 0;
+}
+
+static int Parse(string path, string bodyPath, long? jsonLength)
+{
+    var bytes = File.ReadAllBytes(path);
+    var model = new GitMl.Serving.Inference.LoadedModel(
+        new GitMl.Serving.Inference.ModelIdentity("m", "m", new string('c', 40), new string('a', 64), bytes.Length, null),
+        bytes,
+        new GitMl.Serving.ServingOptions { MaxBatchSize = 1 },
+        new GitMl.Serving.Monitoring.ServingMetrics("m"));
+    var body = File.ReadAllBytes(bodyPath);
+    for (var i = 0; i < 20_000; i++)
+    {
+        GitMl.Serving.Http.OipRequest.Parse(body, model, jsonLength);
+    }
+
+    var n = 0;
+    var sw = Stopwatch.StartNew();
+    while (sw.Elapsed.TotalSeconds < 2)
+    {
+        GitMl.Serving.Http.OipRequest.Parse(body, model, jsonLength);
+        n++;
+    }
+
+    Console.WriteLine((sw.Elapsed.TotalMicroseconds / n).ToString("F2", CultureInfo.InvariantCulture));
     return 0;
 }
 
