@@ -205,6 +205,36 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
         }
     }
 
+    /// <summary>
+    /// Deletes the temp files killed uploads left (<c>b3/xx/.&lt;name&gt;.&lt;random&gt;.tmp</c>) not written to for
+    /// <paramref name="olderThan"/>: an upload still running keeps touching its temp file, so it is never swept.
+    /// </summary>
+    public Task<int> SweepStaleAsync(TimeSpan olderThan, CancellationToken ct)
+    {
+        var b3 = Path.Combine(_root, "b3");
+        var swept = 0;
+        if (!Directory.Exists(b3))
+        {
+            return Task.FromResult(0);
+        }
+
+        var cutoff = DateTime.UtcNow - olderThan;
+        foreach (var dir in new DirectoryInfo(b3).EnumerateDirectories())
+        {
+            ct.ThrowIfCancellationRequested();
+            foreach (var f in dir.EnumerateFiles(".*.tmp"))
+            {
+                if (f.LastWriteTimeUtc < cutoff)
+                {
+                    AtomicFile.TryDelete(f.FullName);
+                    swept++;
+                }
+            }
+        }
+
+        return Task.FromResult(swept);
+    }
+
     /// <inheritdoc />
     public Task DeleteAsync(string oid, CancellationToken ct)
     {
