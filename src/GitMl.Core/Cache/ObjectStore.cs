@@ -128,6 +128,11 @@ public sealed class ObjectStore
                     }
 
                     dst.Flush(flushToDisk);
+                    if (!flushToDisk && OperatingSystem.IsLinux())
+                    {
+                        // Writeback starts now, overlapping the next downloads, instead of all at the caller's sync.
+                        Data.FileStat.Native.StartWriteback(dst.SafeFileHandle);
+                    }
                 }
 
                 oid = hasher.Finish();
