@@ -377,10 +377,10 @@ public sealed class TransferService
         var tmp = _cache.NewPartialPath();
         try
         {
-            await using (var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1))
+            // Reserving the space up front (fallocate) turns a full disk into one early error rather than a failure
+            // after most of the object was downloaded.
+            using (File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: size))
             {
-                // Reserving the size up front turns a full disk into one early error rather than a failure mid-way.
-                file.SetLength(size);
             }
 
             long attempt = 0;
@@ -427,7 +427,8 @@ public sealed class TransferService
     }
 
     private static bool IsDiskFull(IOException io) =>
-        io.HResult == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+        io.HResult == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+        || io.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase);
 
     private static GitMlException DiskFull(string oid, IOException io) => new(
         $"no space left on the device holding the cache while fetching {oid}",
