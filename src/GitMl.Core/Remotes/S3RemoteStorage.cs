@@ -301,11 +301,12 @@ public sealed class S3RemoteStorage : IRemoteStorage
     {
         var path = ObjectPath(oid);
         using var handle = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
-        var hashing = Task.Run(() => HashFile(handle, size), ct);
         var partSize = PartSizeFor(size);
         var count = (int)((size + partSize - 1) / partSize);
         var etags = new string?[count];
         var (uploadId, resumed) = await RunAsync(token => FindOrStartUploadAsync(path, oid, handle, size, partSize, etags, token), oid, ct);
+        using var hashCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var hashing = Task.Run(() => HashFile(handle, size, hashCancel.Token), hashCancel.Token);
         var done = false;
         try
         {
@@ -357,6 +358,10 @@ public sealed class S3RemoteStorage : IRemoteStorage
             {
                 await TryAbortAsync(path, uploadId);
             }
+
+            // The hash pass must not outlive the file handle.
+            await hashCancel.CancelAsync();
+            await hashing.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
     }
 
@@ -560,7 +565,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
         "the bad bytes were discarded; push a good copy from a clone that has it, then fetch again",
         ExitCode.Corrupted);
 
-    private static string HashFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long size)
+    private static string HashFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long size, CancellationToken ct)
     {
         using var hasher = Blake3Hasher.CreateIncremental();
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
@@ -568,6 +573,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
         {
             for (long offset = 0; offset < size;)
             {
+                ct.ThrowIfCancellationRequested();
                 var n = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, size - offset)), offset);
                 if (n == 0)
                 {

@@ -98,12 +98,6 @@ public sealed class TransferService
         var result = new TransferResult { Direction = "push", Remote = remote.Description };
         var plan = ObjectPlan.Build(outs, oid => ObjectPlan.FromCache(_cache, oid));
         await remote.EnsureReadyAsync(ct);
-        if (remote is DirectoryRemoteStorage)
-        {
-            // Temp files of killed pushes cost only a local walk to sweep. On S3 the push itself resumes its own
-            // unfinished uploads, and 'gc --cloud' aborts the rest.
-            result.StaleSwept = await remote.SweepStaleAsync(StaleAfter, ct);
-        }
 
         var localFiles = new List<string>();
         foreach (var oid in plan.Files.Keys)
@@ -140,6 +134,14 @@ public sealed class TransferService
         var toSend = localFiles.Where(o => !present.Contains(o)).ToList();
         var manifestsToSend = localManifests.Where(o => !present.Contains(o)).ToList();
         var sizes = toSend.Concat(manifestsToSend).ToDictionary(o => o, o => new FileInfo(_cache.PathOf(o)).Length);
+        if (remote is DirectoryRemoteStorage directory)
+        {
+            // A killed push left its temp files beside the objects it was writing: sweep the folders this push writes
+            // to (a re-run of that push touches the same ones). On S3 the push resumes its own unfinished uploads, and
+            // 'gc --cloud' sweeps everything else.
+            result.StaleSwept = directory.SweepStale(sizes.Keys.Select(o => o[..2]).Distinct(StringComparer.Ordinal), StaleAfter, ct);
+        }
+
         var counter = new ProgressCounter("push", toSend.Count + manifestsToSend.Count, sizes.Values.Sum(), progress);
         var sent = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
 

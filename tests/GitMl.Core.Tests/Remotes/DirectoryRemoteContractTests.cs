@@ -31,10 +31,11 @@ public sealed class DirectoryRemoteContractTests : RemoteContractTests
     [Fact]
     public async Task Push_TempFilesOfAKilledPush_AreSweptWhenStaleAndKeptWhenFresh()
     {
-        // Given a directory remote holding the temp files of an upload killed two hours ago and of one still running
+        // Given a directory remote holding, where the next push writes, the temp files of an upload killed two hours
+        // ago and of one still running
         ConfigureRemote();
-        TrackedData.TrackFile(Repo, "a.bin", TrackedData.Bytes(1000, 31));
-        var prefixDir = Path.Combine(_remoteDir, "b3", "ab");
+        var oid = TrackedData.TrackFile(Repo, "a.bin", TrackedData.Bytes(1000, 31));
+        var prefixDir = Path.Combine(_remoteDir, "b3", oid[..2]);
         Directory.CreateDirectory(prefixDir);
         var stale = Path.Combine(prefixDir, ".cdef.0123456789ab.tmp");
         var fresh = Path.Combine(prefixDir, ".cdef.ba9876543210.tmp");
