@@ -205,9 +205,27 @@ public sealed class TransferService
     /// <summary>Downloads the objects of <paramref name="outs"/> that the cache lacks, verifying each.</summary>
     public async Task<TransferResult> FetchAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, IProgress<WorkProgress>? progress, CancellationToken ct)
     {
+        var received = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        try
+        {
+            return await FetchUnsyncedAsync(outs, remote, jobs, progress, received, ct);
+        }
+        finally
+        {
+            // Objects are written without a per-object fsync (their writeback starts as each completes): one sync of
+            // the file system makes every object this run stored durable before the command ends, also when it fails.
+            if (!received.IsEmpty)
+            {
+                _cache.SyncToDisk(received.Keys.First());
+            }
+        }
+    }
+
+    private async Task<TransferResult> FetchUnsyncedAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, IProgress<WorkProgress>? progress,
+        System.Collections.Concurrent.ConcurrentDictionary<string, long> received, CancellationToken ct)
+    {
         var result = new TransferResult { Direction = "fetch", Remote = remote.Description };
         await remote.EnsureReadyAsync(ct);
-        var received = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
 
         // Manifests first: a directory's file list is only known once its manifest is here.
         var manifestOids = outs.Select(o => Oid.Require(o.Out.Oid, o.Source)).Where(Oid.IsDir).Distinct().ToList();
@@ -229,14 +247,6 @@ public sealed class TransferService
         }
 
         await RunParallel(toGet.Except(parted).OrderByDescending(o => plan.Files[o]).ToList(), jobs, (oid, token) => Download(oid, remote, counter, result, received, token), ct);
-
-        // Objects were written without a per-object fsync; one sync of the file system makes them all durable
-        // before the fetch reports them (1,000 fsyncs cost more than the downloads on a small-object fetch).
-        if (!received.IsEmpty)
-        {
-            _cache.SyncToDisk(received.Keys.First());
-        }
-
         result.Transferred = received.Count;
         result.BytesTransferred = received.Values.Sum();
         result.Received = received.Keys.ToHashSet(StringComparer.Ordinal);
