@@ -51,6 +51,7 @@ internal static class GcCommand
                     kept = result.Kept,
                     removed = result.Removed.Select(r => new { oid = r.Oid, bytes = r.Size }),
                     bytesRemoved = result.BytesRemoved,
+                    staleSwept = result.StaleSwept,
                 });
                 return 0;
             }
@@ -64,6 +65,11 @@ internal static class GcCommand
             }
 
             ctx.Out.WriteLine($"{(result.DryRun ? "would remove" : "removed")} {result.Removed.Count} object(s) ({Format.Bytes(result.BytesRemoved)}) from {result.Where}; kept {result.Kept}");
+            if (result.StaleSwept > 0)
+            {
+                ctx.Out.WriteLine($"removed {result.StaleSwept} leftover(s) of interrupted uploads");
+            }
+
             return 0;
         });
         return command;

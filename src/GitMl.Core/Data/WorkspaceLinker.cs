@@ -85,8 +85,19 @@ public sealed class WorkspaceLinker
 
             if (type == LinkType.Copy)
             {
-                _cache.CopyVerifiedTo(oid, destination, onBytes);
-                _verified[oid] = true;
+                if (_verified.ContainsKey(oid))
+                {
+                    // Hashed in this run (while it was written into the cache, or by an earlier copy): a kernel-side
+                    // copy without a second hash. The copy goes to a temp name, so it still replaces nothing on failure.
+                    File.Copy(_cache.PathOf(oid), destination, overwrite: false);
+                    onBytes?.Invoke(new FileInfo(destination).Length);
+                }
+                else
+                {
+                    _cache.CopyVerifiedTo(oid, destination, onBytes);
+                    _verified[oid] = true;
+                }
+
                 SetMode(destination, isExec);
                 BackdateMtime(destination);
                 return type;

@@ -205,6 +205,49 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
         }
     }
 
+    /// <summary>
+    /// Deletes the temp files killed uploads left (<c>b3/xx/.&lt;name&gt;.&lt;random&gt;.tmp</c>) not written to for
+    /// <paramref name="olderThan"/>: an upload still running keeps touching its temp file, so it is never swept.
+    /// </summary>
+    public Task<int> SweepStaleAsync(TimeSpan olderThan, CancellationToken ct)
+    {
+        var b3 = Path.Combine(_root, "b3");
+        return Task.FromResult(Directory.Exists(b3)
+            ? SweepStale(new DirectoryInfo(b3).EnumerateDirectories().Select(d => d.Name).Where(n => n.Length == 2), olderThan, ct)
+            : 0);
+    }
+
+    /// <summary>
+    /// <see cref="SweepStaleAsync"/> limited to the <c>b3/xx</c> folders of <paramref name="prefixes"/>: a push sweeps
+    /// only the folders it writes to (where a killed push of the same objects left its temp files), so it never lists
+    /// a whole large remote.
+    /// </summary>
+    public int SweepStale(IEnumerable<string> prefixes, TimeSpan olderThan, CancellationToken ct)
+    {
+        var swept = 0;
+        var cutoff = DateTime.UtcNow - olderThan;
+        foreach (var prefix in prefixes)
+        {
+            ct.ThrowIfCancellationRequested();
+            var dir = new DirectoryInfo(Path.Combine(_root, "b3", prefix));
+            if (!dir.Exists)
+            {
+                continue;
+            }
+
+            foreach (var f in dir.EnumerateFiles(".*.tmp"))
+            {
+                if (f.LastWriteTimeUtc < cutoff)
+                {
+                    AtomicFile.TryDelete(f.FullName);
+                    swept++;
+                }
+            }
+        }
+
+        return swept;
+    }
+
     /// <inheritdoc />
     public Task DeleteAsync(string oid, CancellationToken ct)
     {

@@ -13,6 +13,9 @@ public sealed record GcResult(string Where, int Kept, IReadOnlyList<RemoteObject
 {
     /// <summary>Bytes removed.</summary>
     public long BytesRemoved => Removed.Sum(r => r.Size);
+
+    /// <summary>Leftovers of killed transfers removed from the remote (unfinished multipart uploads, temp files).</summary>
+    public int StaleSwept { get; init; }
 }
 
 /// <summary>
@@ -80,18 +83,24 @@ public sealed class GcService
         return new GcResult("cache", kept, removed, dryRun);
     }
 
-    /// <summary>Removes unkept objects from a remote.</summary>
-    public async Task<GcResult> CollectRemoteAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, bool dryRun, CancellationToken ct)
+    /// <summary>
+    /// Removes unkept objects from a remote, and what killed transfers left there untouched for
+    /// <paramref name="staleAfter"/> (default <see cref="TransferService.StaleAfter"/>).
+    /// </summary>
+    public async Task<GcResult> CollectRemoteAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, bool dryRun, CancellationToken ct,
+        TimeSpan? staleAfter = null)
     {
         await remote.EnsureReadyAsync(ct);
         var keep = await KeepSetAsync(outs, remote, ct);
         var all = await remote.ListAllAsync(ct);
         var removed = all.Where(o => !keep.Contains(o.Oid)).OrderBy(o => o.Oid, StringComparer.Ordinal).ToList();
+        var swept = 0;
         if (!dryRun)
         {
             await TransferService.RunParallel(removed, jobs, (o, token) => new ValueTask(remote.DeleteAsync(o.Oid, token)), ct);
+            swept = await remote.SweepStaleAsync(staleAfter ?? TransferService.StaleAfter, ct);
         }
 
-        return new GcResult(remote.Description, all.Count - removed.Count, removed, dryRun);
+        return new GcResult(remote.Description, all.Count - removed.Count, removed, dryRun) { StaleSwept = swept };
     }
 }

@@ -40,6 +40,35 @@ public interface IRemoteStorage : IDisposable
     /// </summary>
     Task DownloadAsync(string oid, Func<Stream, CancellationToken, Task> consume, CancellationToken ct);
 
+    /// <summary>
+    /// Objects larger than this move in parts, several in flight (<see cref="UploadPartsAsync"/>,
+    /// <see cref="DownloadPartsAsync"/>); <see cref="long.MaxValue"/> for backends that move every object whole.
+    /// </summary>
+    long MultipartThreshold => long.MaxValue;
+
+    /// <summary>
+    /// Uploads a large object in parts, up to <paramref name="lanes"/> at once, with the guarantees of
+    /// <see cref="UploadAsync"/>: hashed, and visible under its final name only when complete and correct. A failed
+    /// upload leaves no partial upload behind where the backend can say so.
+    /// </summary>
+    Task UploadPartsAsync(string oid, string localPath, int lanes, Action<long>? onBytes, CancellationToken ct) =>
+        UploadAsync(oid, localPath, onBytes, ct);
+
+    /// <summary>
+    /// Writes the first <paramref name="size"/> bytes of the object into the existing file <paramref name="destination"/>
+    /// at their offsets, up to <paramref name="lanes"/> ranges at once. Nothing is verified here: the caller hashes the
+    /// file before it enters the cache. A remote object whose size is not <paramref name="size"/> throws
+    /// <see cref="ExitCode.Corrupted"/>.
+    /// </summary>
+    Task DownloadPartsAsync(string oid, long size, string destination, int lanes, Action<long>? onBytes, CancellationToken ct) =>
+        throw new NotSupportedException($"remote {Description} reads objects whole");
+
+    /// <summary>
+    /// Removes what interrupted transfers left on the remote (multipart uploads, temp files) that started more than
+    /// <paramref name="olderThan"/> ago; returns how many. Younger ones may belong to a transfer still running.
+    /// </summary>
+    Task<int> SweepStaleAsync(TimeSpan olderThan, CancellationToken ct) => Task.FromResult(0);
+
     /// <summary>Deletes an object (gc --cloud); a missing object is not an error.</summary>
     Task DeleteAsync(string oid, CancellationToken ct);
 

@@ -78,7 +78,7 @@ public sealed class PullService
         var workspaceOuts = PointerDiscovery.WorkspaceOuts(_repo.WorkDir).Select(o => (o.RepoPath, o.Out.Oid)).ToHashSet();
         var toWrite = outs.Where(o => workspaceOuts.Contains((o.RepoPath, o.Out.Oid))).ToList();
 
-        return new PullResult(fetch, CheckoutFetched(toWrite));
+        return new PullResult(fetch, CheckoutFetched(toWrite, fetch.Received));
     }
 
     /// <summary>
@@ -86,11 +86,18 @@ public sealed class PullService
     /// the state database (so the next <c>status</c> rehashes nothing). An out whose workspace copy holds changes that
     /// are not in the cache is kept as it is and reported, as git-lfs does, rather than failing the whole pull.
     /// </summary>
-    private FetchedCheckoutResult CheckoutFetched(IReadOnlyList<TrackedOut> outs)
+    private FetchedCheckoutResult CheckoutFetched(IReadOnlyList<TrackedOut> outs, IReadOnlyCollection<string> hashedByFetch)
     {
         int written = 0, unchanged = 0, notInCache = 0;
         var kept = new List<string>();
         using var data = new Data.DataService(_repo);
+
+        // The fetch hashed these bytes as it wrote them into the cache moments ago: copies need not hash them again.
+        foreach (var oid in hashedByFetch)
+        {
+            data.Linker.MarkVerified(oid);
+        }
+
         foreach (var o in outs)
         {
             try

@@ -150,7 +150,7 @@ public sealed class RemoteConfigService
         {
             throw new GitMlException(
                 $"unknown remote setting '{key}'",
-                "settings: url, endpointurl, region, jobs, profile; with --local also access_key_id, secret_access_key, session_token",
+                "settings: url, endpointurl, region, jobs, profile, part_size, multipart_threshold; with --local also access_key_id, secret_access_key, session_token",
                 ExitCode.InvalidInput);
         }
 
@@ -187,6 +187,10 @@ public sealed class RemoteConfigService
                         throw new GitMlException($"invalid jobs '{value}'", "jobs is a whole number from 1 to 256", ExitCode.InvalidInput);
                     }
 
+                    break;
+                case "part_size":
+                case "multipart_threshold":
+                    RemoteSettings.ParsePartSize(value!, key.ToLowerInvariant());
                     break;
             }
 

@@ -32,8 +32,24 @@ public sealed class RemoteSettings
     /// <summary>Config keys a remote section may hold (besides the secret ones in <see cref="GitMlConfig.SecretKeys"/>).</summary>
     public static readonly IReadOnlySet<string> KnownKeys = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
-        "url", "endpointurl", "region", "jobs", "profile",
+        "url", "endpointurl", "region", "jobs", "profile", "part_size", "multipart_threshold",
     };
+
+    /// <summary>Default <c>part_size</c>: the size of each part of an S3 object that moves in parts.</summary>
+    public const long DefaultPartSize = 16L << 20;
+
+    /// <summary>
+    /// Default <c>multipart_threshold</c>. Measured against moto_server, one PUT or GET per object beat parallel parts
+    /// at 256 MiB (the server copies the whole object for each range and again to join parts), so only objects above
+    /// 1 GiB move in parts by default; on AWS S3 a lower threshold (e.g. 64MiB) is usually faster.
+    /// </summary>
+    public const long DefaultMultipartThreshold = 1L << 30;
+
+    /// <summary>Smallest <c>part_size</c> S3 accepts for multipart uploads (every part but the last).</summary>
+    public const long MinPartSize = 5L << 20;
+
+    /// <summary>Largest <c>part_size</c> S3 accepts for one part.</summary>
+    public const long MaxPartSize = 5L << 30;
 
     private RemoteSettings(string name, string url, RemoteKind kind)
     {
@@ -68,6 +84,15 @@ public sealed class RemoteSettings
 
     /// <summary>Parallel transfers configured for this remote (<c>jobs</c>), or null.</summary>
     public int? Jobs { get; private init; }
+
+    /// <summary>Part size (<c>part_size</c>) for S3 objects that move in parts.</summary>
+    public long PartSize { get; private init; } = DefaultPartSize;
+
+    /// <summary>
+    /// S3 objects larger than this (<c>multipart_threshold</c>) go up as a multipart upload and come down as ranged
+    /// reads, in parts of <see cref="PartSize"/>, several in parallel; smaller ones move in one request.
+    /// </summary>
+    public long MultipartThreshold { get; private init; } = DefaultMultipartThreshold;
 
     /// <summary>AWS shared-credentials profile (<c>profile</c>), or null.</summary>
     public string? Profile { get; private init; }
@@ -123,6 +148,37 @@ public sealed class RemoteSettings
     }
 
     /// <summary>
+    /// Parses a <c>part_size</c> or <c>multipart_threshold</c> value (<paramref name="key"/>, for the message): bytes,
+    /// or a number with a <c>KiB</c>/<c>MiB</c>/<c>GiB</c> suffix (also <c>K</c>/<c>M</c>/<c>G</c>, binary), from
+    /// 5 MiB (the S3 minimum part) to 5 GiB (the S3 maximum part and single PUT).
+    /// </summary>
+    public static long ParsePartSize(string value, string key)
+    {
+        var text = value.Trim();
+        var multiplier = 1L;
+        foreach (var (suffix, m) in new[] { ("KiB", 1L << 10), ("MiB", 1L << 20), ("GiB", 1L << 30), ("K", 1L << 10), ("M", 1L << 20), ("G", 1L << 30) })
+        {
+            if (text.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
+            {
+                multiplier = m;
+                text = text[..^suffix.Length].TrimEnd();
+                break;
+            }
+        }
+
+        if (!long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n > MaxPartSize / multiplier
+            || n * multiplier < MinPartSize || n * multiplier > MaxPartSize)
+        {
+            throw new GitMlException(
+                $"invalid {key} '{value}'",
+                $"{key} is a size from 5MiB to 5GiB, e.g. 16MiB (S3 refuses smaller parts and larger single uploads)",
+                ExitCode.InvalidInput);
+        }
+
+        return n * multiplier;
+    }
+
+    /// <summary>
     /// Loads remote <paramref name="name"/> from the merged config and resolves its credentials.
     /// <paramref name="env"/> reads environment variables (tests pass their own).
     /// </summary>
@@ -145,6 +201,8 @@ public sealed class RemoteSettings
             jobs = j;
         }
 
+        var partSizeText = config.Get("remote", name, "part_size");
+        var thresholdText = config.Get("remote", name, "multipart_threshold");
         var endpointText = config.Get("remote", name, "endpointurl");
         var profile = config.Get("remote", name, "profile");
         var settings = new RemoteSettings(name, url, kind)
@@ -155,6 +213,8 @@ public sealed class RemoteSettings
             Endpoint = endpointText is null ? null : ParseEndpoint(endpointText),
             Region = config.Get("remote", name, "region") ?? "us-east-1",
             Jobs = jobs,
+            PartSize = partSizeText is null ? DefaultPartSize : ParsePartSize(partSizeText, "part_size"),
+            MultipartThreshold = thresholdText is null ? DefaultMultipartThreshold : ParsePartSize(thresholdText, "multipart_threshold"),
             Profile = profile,
             Credentials = kind == RemoteKind.S3 ? ResolveCredentials(config, name, profile, env) : null,
         };

@@ -16,8 +16,11 @@ namespace GitMl.Core.Remotes;
 /// </summary>
 public sealed class S3RemoteStorage : IRemoteStorage
 {
-    /// <summary>Objects up to this size go up in one presigned PUT; larger ones use the SDK's multipart upload.</summary>
-    public const long SinglePutLimit = 1L << 30;
+    /// <summary>Payload hash for requests whose body is not signed (parts: their bytes are checked by our own hash).</summary>
+    private const string UnsignedPayload = "UNSIGNED-PAYLOAD";
+
+    /// <summary>Parts in flight for a large object uploaded outside a transfer that sizes its lanes.</summary>
+    private const int DefaultPartLanes = 4;
 
     private const int PresignExpirySeconds = 3600;
     private static readonly TimeSpan[] RetryDelays = [TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(800)];
@@ -37,6 +40,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
     private readonly string _bucket;
     private readonly string _keyPrefix;
     private readonly Uri _endpoint;
+    private long _bytesResumed;
 
     /// <summary>Creates a client for an S3 remote.</summary>
     public S3RemoteStorage(RemoteSettings settings)
@@ -67,6 +71,9 @@ public sealed class S3RemoteStorage : IRemoteStorage
 
     /// <inheritdoc />
     public string Description { get; }
+
+    /// <summary>Bytes of multipart uploads that were not sent again because an earlier, interrupted upload had them.</summary>
+    internal long BytesResumed => Interlocked.Read(ref _bytesResumed);
 
     /// <summary>The S3 key of an object.</summary>
     public string KeyOf(string oid) => _keyPrefix + Oid.StoragePath(oid);
@@ -101,7 +108,26 @@ public sealed class S3RemoteStorage : IRemoteStorage
     public Task<IReadOnlyList<RemoteObject>> ListAllAsync(CancellationToken ct) => ListAsync("b3/", ct);
 
     /// <inheritdoc />
-    public Task UploadAsync(string oid, string localPath, Action<long>? onBytes, CancellationToken ct) => RunAsync(async token =>
+    public long MultipartThreshold => _settings.MultipartThreshold;
+
+    /// <summary>The configured part size, grown for huge objects so that no upload needs more than S3's 10,000 parts.</summary>
+    private long PartSizeFor(long size) => Math.Max(_settings.PartSize, (size + 9_999) / 10_000);
+
+    /// <inheritdoc />
+    public Task UploadPartsAsync(string oid, string localPath, int lanes, Action<long>? onBytes, CancellationToken ct)
+    {
+        var size = new FileInfo(localPath).Length;
+        return size > MultipartThreshold ? UploadMultipartAsync(oid, localPath, size, lanes, onBytes, ct) : UploadSingleAsync(oid, localPath, onBytes, ct);
+    }
+
+    /// <inheritdoc />
+    public Task UploadAsync(string oid, string localPath, Action<long>? onBytes, CancellationToken ct)
+    {
+        var size = new FileInfo(localPath).Length;
+        return size > MultipartThreshold ? UploadMultipartAsync(oid, localPath, size, DefaultPartLanes, onBytes, ct) : UploadSingleAsync(oid, localPath, onBytes, ct);
+    }
+
+    private Task UploadSingleAsync(string oid, string localPath, Action<long>? onBytes, CancellationToken ct) => RunAsync(async token =>
     {
         var sent = 0L;
         string actual;
@@ -116,22 +142,13 @@ public sealed class S3RemoteStorage : IRemoteStorage
                 });
                 try
                 {
-                    if (file.Length <= SinglePutLimit)
-                    {
-                        // One presigned PUT is one request; the SDK's own path adds round trips per object.
-                        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
-                        using var content = new StreamContent(hashing, 1 << 20);
-                        content.Headers.ContentLength = file.Length;
-                        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
-                        using var response = await Http.PutAsync(url, content, token);
-                        await EnsureSuccessAsync(response, oid, token);
-                    }
-                    else
-                    {
-                        var args = new PutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid))
-                            .WithStreamData(hashing).WithObjectSize(file.Length).WithContentType("application/octet-stream");
-                        await _client.PutObjectAsync(args, token);
-                    }
+                    // One presigned PUT is one request; the SDK's own path adds round trips per object.
+                    var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)).WithExpiry(PresignExpirySeconds));
+                    using var content = new StreamContent(hashing, 1 << 20);
+                    content.Headers.ContentLength = file.Length;
+                    content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/octet-stream");
+                    using var response = await Http.PutAsync(url, content, token);
+                    await EnsureSuccessAsync(response, oid, token);
                 }
                 catch
                 {
@@ -175,6 +192,63 @@ public sealed class S3RemoteStorage : IRemoteStorage
     }, oid, ct);
 
     /// <inheritdoc />
+    public async Task DownloadPartsAsync(string oid, long size, string destination, int lanes, Action<long>? onBytes, CancellationToken ct)
+    {
+        var path = ObjectPath(oid);
+        using var handle = File.OpenHandle(destination, FileMode.Open, FileAccess.Write, FileShare.None, FileOptions.Asynchronous);
+        var partSize = PartSizeFor(size);
+        var count = (int)((size + partSize - 1) / partSize);
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, lanes), CancellationToken = ct }, async (i, token) =>
+        {
+            var offset = i * partSize;
+            var length = Math.Min(partSize, size - offset);
+            await RunAsync(t => ReadRangeAsync(path, oid, size, handle, offset, length, onBytes, t), oid, token);
+        });
+    }
+
+    /// <inheritdoc />
+    public Task<int> SweepStaleAsync(TimeSpan olderThan, CancellationToken ct) => RunAsync(async token =>
+    {
+        var stale = new List<(string Key, string UploadId)>();
+        var cutoff = DateTime.UtcNow - olderThan;
+        string? keyMarker = null;
+        string? idMarker = null;
+        do
+        {
+            var query = new List<KeyValuePair<string, string>> { new("uploads", string.Empty), new("prefix", _keyPrefix + "b3/") };
+            if (keyMarker is not null)
+            {
+                query.Add(new("key-marker", keyMarker));
+                query.Add(new("upload-id-marker", idMarker ?? string.Empty));
+            }
+
+            using var response = await SendSignedAsync(HttpMethod.Get, "/" + _bucket, query, token);
+            await EnsureSuccessAsync(response, null, token);
+            var page = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync(token));
+            foreach (var upload in page.Descendants().Where(e => e.Name.LocalName == "Upload"))
+            {
+                var initiated = DateTime.Parse(Child(upload, "Initiated") ?? string.Empty, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+                if (initiated < cutoff && Child(upload, "Key") is { } key && Child(upload, "UploadId") is { } id)
+                {
+                    stale.Add((key, id));
+                }
+            }
+
+            var truncated = Child(page.Root!, "IsTruncated") == "true";
+            keyMarker = truncated ? Child(page.Root!, "NextKeyMarker") : null;
+            idMarker = truncated ? Child(page.Root!, "NextUploadIdMarker") : null;
+        }
+        while (keyMarker is not null);
+
+        foreach (var (key, id) in stale)
+        {
+            await AbortAsync("/" + _bucket + "/" + S3Signer.Encode(key, true), id, token);
+        }
+
+        return stale.Count;
+    }, null, ct);
+
+    /// <inheritdoc />
     public Task DeleteAsync(string oid, CancellationToken ct) => RunAsync(async token =>
     {
         await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(KeyOf(oid)), token);
@@ -213,6 +287,339 @@ public sealed class S3RemoteStorage : IRemoteStorage
 
     /// <inheritdoc />
     public void Dispose() => _client.Dispose();
+
+    private string ObjectPath(string oid) => "/" + _bucket + "/" + S3Signer.Encode(KeyOf(oid), true);
+
+    /// <summary>
+    /// A multipart upload with up to <paramref name="lanes"/> parts in flight. The whole file is hashed beside the
+    /// parts and the upload is completed only when the bytes match the oid, so S3 never shows a damaged object, not
+    /// even for a moment; until completion nothing is visible under the key. An upload a crash or a dead server left
+    /// behind is resumed: its parts whose size and MD5 ETag match the local bytes are kept, only the rest are sent.
+    /// Any other failure aborts the upload, so no parts are left behind.
+    /// </summary>
+    private async Task UploadMultipartAsync(string oid, string localPath, long size, int lanes, Action<long>? onBytes, CancellationToken ct)
+    {
+        var path = ObjectPath(oid);
+        using var handle = File.OpenHandle(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
+        var partSize = PartSizeFor(size);
+        var count = (int)((size + partSize - 1) / partSize);
+        var etags = new string?[count];
+        var (uploadId, resumed) = await RunAsync(token => FindOrStartUploadAsync(path, oid, handle, size, partSize, etags, token), oid, ct);
+        using var hashCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var hashing = Task.Run(() => HashFile(handle, size, hashCancel.Token), hashCancel.Token);
+        var done = false;
+        try
+        {
+            foreach (var i in Enumerable.Range(0, count).Where(i => etags[i] is not null))
+            {
+                var kept = Math.Min(partSize, size - (i * partSize));
+                Interlocked.Add(ref _bytesResumed, kept);
+                onBytes?.Invoke(kept);
+            }
+
+            var missing = Enumerable.Range(0, count).Where(i => etags[i] is null).ToList();
+            await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, lanes), CancellationToken = ct }, async (i, token) =>
+            {
+                var offset = i * partSize;
+                var length = Math.Min(partSize, size - offset);
+                etags[i] = await RunAsync(t => PutPartAsync(path, uploadId, i + 1, handle, offset, length, onBytes, t), oid, token);
+            });
+
+            if (await hashing != Oid.Digest(oid))
+            {
+                throw ObjectStore.Corrupt(oid);
+            }
+
+            try
+            {
+                await RunAsync(t => CompleteAsync(path, uploadId, etags!, t), oid, ct);
+            }
+            catch (GitMlException) when (resumed)
+            {
+                // Another push of the same object may have resumed this upload too and completed it first.
+                if (!await ExistsAsync(oid, ct))
+                {
+                    throw;
+                }
+            }
+
+            done = true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or GitMlException { ExitCode: ExitCode.Remote })
+        {
+            // Interrupted (Ctrl-C, a dead server, a broken network): the parts are kept so that the next push resumes
+            // instead of starting over; 'gc --cloud' aborts uploads nobody resumes.
+            done = true;
+            throw;
+        }
+        finally
+        {
+            if (!done)
+            {
+                await TryAbortAsync(path, uploadId);
+            }
+
+            // The hash pass must not outlive the file handle.
+            await hashCancel.CancelAsync();
+            await hashing.ContinueWith(_ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Looks for an unfinished upload of this key (one request) and keeps its parts that match the local bytes;
+    /// otherwise starts a new upload. Returns the upload id and whether it was resumed.
+    /// </summary>
+    private async Task<(string UploadId, bool Resumed)> FindOrStartUploadAsync(string path, string oid, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long size, long partSize, string?[] etags, CancellationToken ct)
+    {
+        var key = KeyOf(oid);
+        using (var response = await SendSignedAsync(HttpMethod.Get, "/" + _bucket, [new("uploads", string.Empty), new("prefix", key)], ct))
+        {
+            await EnsureSuccessAsync(response, null, ct);
+            var page = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            var existing = page.Descendants().Where(e => e.Name.LocalName == "Upload" && Child(e, "Key") == key)
+                .Select(e => Child(e, "UploadId")).FirstOrDefault(id => id is not null);
+            if (existing is not null)
+            {
+                using var parts = await SendSignedAsync(HttpMethod.Get, path, [new("uploadId", existing), new("max-parts", "10000")], ct);
+                if (parts.IsSuccessStatusCode)
+                {
+                    var doc = System.Xml.Linq.XDocument.Parse(await parts.Content.ReadAsStringAsync(ct));
+                    foreach (var part in doc.Descendants().Where(e => e.Name.LocalName == "Part"))
+                    {
+                        var number = int.Parse(Child(part, "PartNumber") ?? "0", CultureInfo.InvariantCulture);
+                        var length = long.Parse(Child(part, "Size") ?? "-1", CultureInfo.InvariantCulture);
+                        var offset = (number - 1) * partSize;
+                        if (number < 1 || number > etags.Length || length != Math.Min(partSize, size - offset))
+                        {
+                            continue;
+                        }
+
+                        // A part is kept only if its MD5 ETag matches our bytes: the remote is not trusted either.
+                        var etag = Child(part, "ETag")?.Trim('"');
+                        if (etag is not null && etag.Equals(Md5Hex(handle, offset, length), StringComparison.OrdinalIgnoreCase))
+                        {
+                            etags[number - 1] = "\"" + etag + "\"";
+                        }
+                    }
+
+                    return (existing, true);
+                }
+            }
+        }
+
+        using var start = await SendSignedAsync(HttpMethod.Post, path, [new("uploads", string.Empty)], ct);
+        await EnsureSuccessAsync(start, oid, ct);
+        var started = System.Xml.Linq.XDocument.Parse(await start.Content.ReadAsStringAsync(ct));
+        var uploadId = started.Descendants().FirstOrDefault(e => e.Name.LocalName == "UploadId")?.Value;
+        return string.IsNullOrEmpty(uploadId)
+            ? throw new InvalidOperationException("the server started a multipart upload without an UploadId")
+            : (uploadId, false);
+    }
+
+    private async Task<string> PutPartAsync(string path, string uploadId, int number, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length,
+        Action<long>? onBytes, CancellationToken ct)
+    {
+        long sent = 0;
+        try
+        {
+            var body = new FileRangeStream(handle, offset, length, n =>
+            {
+                sent += n;
+                onBytes?.Invoke(n);
+            });
+            using var content = new StreamContent(body, 1 << 20);
+            content.Headers.ContentLength = length;
+            using var response = await SendSignedAsync(HttpMethod.Put, path,
+                [new("partNumber", number.ToString(CultureInfo.InvariantCulture)), new("uploadId", uploadId)], ct, content, UnsignedPayload);
+            await EnsureSuccessAsync(response, null, ct);
+            return response.Headers.ETag?.Tag ?? throw new HttpRequestException($"no ETag for part {number}");
+        }
+        catch
+        {
+            // A retried part re-sends its bytes: take back what this attempt reported.
+            onBytes?.Invoke(-sent);
+            throw;
+        }
+    }
+
+    private async Task<bool> CompleteAsync(string path, string uploadId, string[] etags, CancellationToken ct)
+    {
+        var xml = new System.Text.StringBuilder("<CompleteMultipartUpload>");
+        for (var i = 0; i < etags.Length; i++)
+        {
+            xml.Append("<Part><PartNumber>").Append((i + 1).ToString(CultureInfo.InvariantCulture)).Append("</PartNumber><ETag>")
+                .Append(System.Security.SecurityElement.Escape(etags[i])).Append("</ETag></Part>");
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(xml.Append("</CompleteMultipartUpload>").ToString());
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        using var response = await SendSignedAsync(HttpMethod.Post, path, [new("uploadId", uploadId)], ct, content, hash);
+        await EnsureSuccessAsync(response, null, ct);
+
+        // S3 may answer 200 and report a failure in the body.
+        var body = await response.Content.ReadAsStringAsync(ct);
+        if (body.Contains("<Error>", StringComparison.Ordinal))
+        {
+            var code = System.Text.RegularExpressions.Regex.Match(body, "<Code>([^<]*)</Code>").Groups[1].Value;
+            throw code is "InternalError" or "SlowDown"
+                ? new HttpRequestException("completing the multipart upload failed: " + code)
+                : new InvalidOperationException("completing the multipart upload failed: " + code);
+        }
+
+        return true;
+    }
+
+    private async Task<bool> AbortAsync(string path, string uploadId, CancellationToken ct)
+    {
+        using var response = await SendSignedAsync(HttpMethod.Delete, path, [new("uploadId", uploadId)], ct);
+        if (response.StatusCode != System.Net.HttpStatusCode.NotFound)
+        {
+            await EnsureSuccessAsync(response, null, ct);
+        }
+
+        return true;
+    }
+
+    private async Task TryAbortAsync(string path, string uploadId)
+    {
+        // Not tied to the caller's token (it may be the reason we are here), but bounded.
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await AbortAsync(path, uploadId, cts.Token);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or IOException or InvalidOperationException or AccessDeniedException)
+        {
+            // Best effort: gc --cloud aborts uploads left behind.
+        }
+    }
+
+    private async Task<bool> ReadRangeAsync(string path, string oid, long size, Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length,
+        Action<long>? onBytes, CancellationToken ct)
+    {
+        long got = 0;
+        try
+        {
+            using var request = SignedRequest(HttpMethod.Get, path, [], null, S3Signer.EmptyPayloadHash);
+            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(offset, offset + length - 1);
+            using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (response.StatusCode == System.Net.HttpStatusCode.RequestedRangeNotSatisfiable)
+            {
+                throw SizeMismatch(oid, null, size);
+            }
+
+            await EnsureSuccessAsync(response, oid, ct);
+            var total = response.Content.Headers.ContentRange?.Length;
+            if (response.StatusCode != System.Net.HttpStatusCode.PartialContent || total != size)
+            {
+                // A whole-object answer or another total: the remote's object is not the one the pointer names.
+                throw SizeMismatch(oid, total ?? response.Content.Headers.ContentLength, size);
+            }
+
+            await using var stream = await response.Content.ReadAsStreamAsync(ct);
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                while (got < length)
+                {
+                    var filled = 0;
+                    int read;
+                    while (filled < buffer.Length && got + filled < length
+                        && (read = await stream.ReadAsync(buffer.AsMemory(filled, (int)Math.Min(buffer.Length - filled, length - got - filled)), ct)) > 0)
+                    {
+                        filled += read;
+                    }
+
+                    if (filled == 0)
+                    {
+                        throw new UnexpectedShortReadException($"range {offset}+{length} of {oid} ended after {got} bytes");
+                    }
+
+                    await RandomAccess.WriteAsync(handle, buffer.AsMemory(0, filled), offset + got, ct);
+                    got += filled;
+                    onBytes?.Invoke(filled);
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+        catch (IOException io) when (IsLocalIoFailure(io))
+        {
+            throw new ConsumerException(io);
+        }
+        catch
+        {
+            onBytes?.Invoke(-got);
+            throw;
+        }
+
+        return true;
+    }
+
+    private GitMlException SizeMismatch(string oid, long? actual, long expected) => new(
+        $"object {oid} on remote {Description} is corrupted (its size is {(actual is null ? "smaller" : actual.Value.ToString(CultureInfo.InvariantCulture))}, its pointer says {expected.ToString(CultureInfo.InvariantCulture)} bytes)",
+        "the bad bytes were discarded; push a good copy from a clone that has it, then fetch again",
+        ExitCode.Corrupted);
+
+    private static string HashFile(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long size, CancellationToken ct)
+    {
+        using var hasher = Blake3Hasher.CreateIncremental();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            for (long offset = 0; offset < size;)
+            {
+                ct.ThrowIfCancellationRequested();
+                var n = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, size - offset)), offset);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                hasher.Update(buffer.AsSpan(0, n));
+                offset += n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return hasher.Finish();
+    }
+
+    private static string Md5Hex(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long offset, long length)
+    {
+        using var md5 = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.MD5);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            for (long done = 0; done < length;)
+            {
+                var n = RandomAccess.Read(handle, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - done)), offset + done);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                md5.AppendData(buffer.AsSpan(0, n));
+                done += n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return Convert.ToHexStringLower(md5.GetHashAndReset());
+    }
+
+    private static string? Child(System.Xml.Linq.XElement element, string name) =>
+        element.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
 
     private string RunKeyOf(string key) => _keyPrefix + "runs/" + Oid.Require(key, "run-cache key")[..2] + "/" + key[2..];
 
@@ -271,7 +678,23 @@ public sealed class S3RemoteStorage : IRemoteStorage
         }
     }
 
-    private Task<HttpResponseMessage> SendSignedAsync(HttpMethod method, string path, List<KeyValuePair<string, string>> query, CancellationToken ct)
+    private Task<HttpResponseMessage> SendSignedAsync(HttpMethod method, string path, List<KeyValuePair<string, string>> query, CancellationToken ct,
+        HttpContent? content = null, string payloadHash = S3Signer.EmptyPayloadHash)
+    {
+        var request = SignedRequest(method, path, query, content, payloadHash);
+        return SendOwnedAsync(request, ct);
+    }
+
+    private static async Task<HttpResponseMessage> SendOwnedAsync(HttpRequestMessage request, CancellationToken ct)
+    {
+        using (request)
+        {
+            return await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        }
+    }
+
+    /// <summary>A request signed with SigV4 in its headers; <paramref name="payloadHash"/> may be UNSIGNED-PAYLOAD.</summary>
+    private HttpRequestMessage SignedRequest(HttpMethod method, string path, List<KeyValuePair<string, string>> query, HttpContent? content, string payloadHash)
     {
         var c = _settings.Credentials!;
         var now = DateTime.UtcNow;
@@ -280,7 +703,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
         var headers = new Dictionary<string, string>
         {
             ["host"] = host,
-            ["x-amz-content-sha256"] = S3Signer.EmptyPayloadHash,
+            ["x-amz-content-sha256"] = payloadHash,
             ["x-amz-date"] = amzDate,
         };
         if (c.SessionToken is not null)
@@ -288,7 +711,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
             headers["x-amz-security-token"] = c.SessionToken;
         }
 
-        var auth = S3Signer.Authorization(method.Method, path, query, headers, S3Signer.EmptyPayloadHash, now, _settings.Region, c.AccessKeyId, c.SecretAccessKey);
+        var auth = S3Signer.Authorization(method.Method, path, query, headers, payloadHash, now, _settings.Region, c.AccessKeyId, c.SecretAccessKey);
         var queryText = string.Join('&', query.Select(kv => S3Signer.Encode(kv.Key, false) + "=" + S3Signer.Encode(kv.Value, false)));
         var request = new HttpRequestMessage(method, new Uri(_endpoint.GetLeftPart(UriPartial.Authority) + path + (queryText.Length > 0 ? "?" + queryText : string.Empty)));
         request.Headers.Host = host;
@@ -301,7 +724,8 @@ public sealed class S3RemoteStorage : IRemoteStorage
         }
 
         request.Headers.TryAddWithoutValidation("Authorization", auth);
-        return Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+        request.Content = content;
+        return request;
     }
 
     /// <summary>Adds one ListObjectsV2 page's objects under <c>b3/</c>; returns the continuation token or null.</summary>
@@ -466,6 +890,57 @@ public sealed class S3RemoteStorage : IRemoteStorage
 
     /// <summary>Carries an exception thrown by a download's consumer through the retry loop unchanged.</summary>
     private sealed class ConsumerException(Exception inner) : Exception(inner.Message, inner);
+
+    /// <summary>A read-only window of a file (one part of a multipart upload), read at offsets so parts can share one handle.</summary>
+    private sealed class FileRangeStream(Microsoft.Win32.SafeHandles.SafeFileHandle handle, long start, long length, Action<long> onBytes) : Stream
+    {
+        private long _position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => length;
+
+        public override long Position
+        {
+            get => _position;
+            set => throw new NotSupportedException();
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = RandomAccess.Read(handle, buffer[..(int)Math.Min(buffer.Length, length - _position)], start + _position);
+            _position += n;
+            onBytes(n);
+            return n;
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var n = await RandomAccess.ReadAsync(handle, buffer[..(int)Math.Min(buffer.Length, length - _position)], start + _position, cancellationToken);
+            _position += n;
+            onBytes(n);
+            return n;
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 
     /// <summary>Hashes the bytes the SDK reads, so an upload is verified without a second pass over the file.</summary>
     private sealed class HashingReadStream(Stream inner, Blake3Hasher.IncrementalHash hasher, Action<long> onBytes) : Stream

@@ -31,6 +31,15 @@ public sealed class TransferResult
     /// <summary>Errors for objects whose bytes did not match their oid (discarded).</summary>
     public List<GitMlException> Corrupt { get; } = [];
 
+    /// <summary>
+    /// Fetch: the objects this run wrote into the cache, each hashed on its way in (a checkout right after may copy them
+    /// without hashing them again).
+    /// </summary>
+    public IReadOnlyCollection<string> Received { get; internal set; } = [];
+
+    /// <summary>Push: temp files of killed transfers removed from a directory remote.</summary>
+    public int StaleSwept { get; set; }
+
     /// <summary>How presence on the remote was checked: "none", "stat" or "list".</summary>
     public string PresenceCheck { get; set; } = "none";
 
@@ -71,6 +80,9 @@ public sealed class TransferService
 
     /// <summary>Keys an S3 list page returns.</summary>
     public const int ListPageSize = 1000;
+
+    /// <summary>Temp files and unfinished multipart uploads untouched for this long belong to a killed transfer.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);
 
     private readonly ObjectStore _cache;
 
@@ -122,8 +134,33 @@ public sealed class TransferService
         var toSend = localFiles.Where(o => !present.Contains(o)).ToList();
         var manifestsToSend = localManifests.Where(o => !present.Contains(o)).ToList();
         var sizes = toSend.Concat(manifestsToSend).ToDictionary(o => o, o => new FileInfo(_cache.PathOf(o)).Length);
+        if (remote is DirectoryRemoteStorage directory)
+        {
+            // A killed push left its temp files beside the objects it was writing: sweep the folders this push writes
+            // to (a re-run of that push touches the same ones). On S3 the push resumes its own unfinished uploads, and
+            // 'gc --cloud' sweeps everything else.
+            result.StaleSwept = directory.SweepStale(sizes.Keys.Select(o => o[..2]).Distinct(StringComparer.Ordinal), StaleAfter, ct);
+        }
+
         var counter = new ProgressCounter("push", toSend.Count + manifestsToSend.Count, sizes.Values.Sum(), progress);
         var sent = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+
+        async ValueTask UploadParted(string oid, CancellationToken token)
+        {
+            try
+            {
+                await remote.UploadPartsAsync(oid, _cache.PathOf(oid), jobs, counter.AddBytes, token);
+                sent[oid] = true;
+                counter.ObjectDone();
+            }
+            catch (GitMlException ex) when (ex.ExitCode == ExitCode.Corrupted)
+            {
+                lock (result)
+                {
+                    result.Corrupt.Add(ex);
+                }
+            }
+        }
 
         async ValueTask Upload(string oid, CancellationToken token)
         {
@@ -142,8 +179,15 @@ public sealed class TransferService
             }
         }
 
-        // Big objects first keeps the parallel lanes busy to the end instead of one straggler at the tail.
-        await RunParallel(toSend.OrderByDescending(o => sizes[o]).ToList(), jobs, Upload, ct);
+        // Objects above the remote's multipart threshold go first, one at a time with every lane on its parts; then the rest,
+        // biggest first, so the lanes stay busy to the end instead of waiting on one straggler at the tail.
+        var parted = toSend.Where(o => sizes[o] > remote.MultipartThreshold).OrderByDescending(o => sizes[o]).ToList();
+        foreach (var oid in parted)
+        {
+            await UploadParted(oid, ct);
+        }
+
+        await RunParallel(toSend.Except(parted).OrderByDescending(o => sizes[o]).ToList(), jobs, Upload, ct);
 
         // A manifest goes up only when every file it lists is on the remote, so readers never see a partial directory.
         var ready = manifestsToSend.Where(m => plan.Manifests[m]!.All(f => present.Contains(f) || sent.ContainsKey(f))).ToList();
@@ -161,9 +205,27 @@ public sealed class TransferService
     /// <summary>Downloads the objects of <paramref name="outs"/> that the cache lacks, verifying each.</summary>
     public async Task<TransferResult> FetchAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, IProgress<WorkProgress>? progress, CancellationToken ct)
     {
+        var received = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        try
+        {
+            return await FetchUnsyncedAsync(outs, remote, jobs, progress, received, ct);
+        }
+        finally
+        {
+            // Objects are written without a per-object fsync (their writeback starts as each completes): one sync of
+            // the file system makes every object this run stored durable before the command ends, also when it fails.
+            if (!received.IsEmpty)
+            {
+                _cache.SyncToDisk(received.Keys.First());
+            }
+        }
+    }
+
+    private async Task<TransferResult> FetchUnsyncedAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, IProgress<WorkProgress>? progress,
+        System.Collections.Concurrent.ConcurrentDictionary<string, long> received, CancellationToken ct)
+    {
         var result = new TransferResult { Direction = "fetch", Remote = remote.Description };
         await remote.EnsureReadyAsync(ct);
-        var received = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
 
         // Manifests first: a directory's file list is only known once its manifest is here.
         var manifestOids = outs.Select(o => Oid.Require(o.Out.Oid, o.Source)).Where(Oid.IsDir).Distinct().ToList();
@@ -176,9 +238,18 @@ public sealed class TransferService
         var toGet = plan.Files.Keys.Where(o => !_cache.Contains(o)).ToList();
         result.AlreadyPresent = result.Needed - toGet.Count - missingManifests.Count;
         var counter = new ProgressCounter("fetch", toGet.Count, toGet.Sum(o => plan.Files[o]), progress);
-        await RunParallel(toGet.OrderByDescending(o => plan.Files[o]).ToList(), jobs, (oid, token) => Download(oid, remote, counter, result, received, token), ct);
+
+        // As on push: objects above the multipart threshold one at a time in parallel ranges, then the rest, biggest first.
+        var parted = toGet.Where(o => plan.Files[o] > remote.MultipartThreshold).OrderByDescending(o => plan.Files[o]).ToList();
+        foreach (var oid in parted)
+        {
+            await DownloadParted(oid, plan.Files[oid], remote, jobs, counter, result, received, ct);
+        }
+
+        await RunParallel(toGet.Except(parted).OrderByDescending(o => plan.Files[o]).ToList(), jobs, (oid, token) => Download(oid, remote, counter, result, received, token), ct);
         result.Transferred = received.Count;
         result.BytesTransferred = received.Values.Sum();
+        result.Received = received.Keys.ToHashSet(StringComparer.Ordinal);
         return result;
     }
 
@@ -271,7 +342,7 @@ public sealed class TransferService
                 long attempt = 0;
                 try
                 {
-                    await _cache.PutStreamAsync(stream, oid, "remote " + remote.Description, n =>
+                    await _cache.PutStreamAsync(stream, oid, "remote " + remote.Description, flushToDisk: false, n =>
                     {
                         attempt += n;
                         counter.AddBytes(n);
@@ -302,14 +373,79 @@ public sealed class TransferService
                 }
             }
         }
-        catch (IOException io) when (io.HResult == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase))
+        catch (IOException io) when (IsDiskFull(io))
         {
-            throw new GitMlException(
-                $"no space left on the device holding the cache while fetching {oid}",
-                "free disk space (e.g. 'git ml gc') and run the command again; the partial object was discarded and completed ones were kept",
-                ExitCode.IoError, io);
+            throw DiskFull(oid, io);
         }
     }
+
+    /// <summary>
+    /// Fetches one large object as parallel ranged reads into a temp file, then hashes the whole file before it is
+    /// renamed into the cache: the remote's bytes are never trusted, whichever way they arrive.
+    /// </summary>
+    private async Task DownloadParted(string oid, long size, IRemoteStorage remote, int jobs, ProgressCounter counter, TransferResult result,
+        System.Collections.Concurrent.ConcurrentDictionary<string, long> received, CancellationToken ct)
+    {
+        var tmp = _cache.NewPartialPath();
+        try
+        {
+            // Reserving the space up front (fallocate) turns a full disk into one early error rather than a failure
+            // after most of the object was downloaded.
+            using (File.OpenHandle(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: size))
+            {
+            }
+
+            long attempt = 0;
+            try
+            {
+                await remote.DownloadPartsAsync(oid, size, tmp, jobs, n =>
+                {
+                    Interlocked.Add(ref attempt, n);
+                    counter.AddBytes(n);
+                }, ct);
+            }
+            catch
+            {
+                counter.AddBytes(-Interlocked.Read(ref attempt));
+                throw;
+            }
+
+            _cache.CommitPartialVerified(tmp, oid, "remote " + remote.Description, flushToDisk: false);
+            received[oid] = size;
+            counter.ObjectDone();
+        }
+        catch (GitMlException ex) when (ex.ExitCode is ExitCode.Corrupted or ExitCode.NotFound)
+        {
+            lock (result)
+            {
+                if (ex.ExitCode == ExitCode.Corrupted)
+                {
+                    result.Corrupt.Add(ex);
+                }
+                else
+                {
+                    result.Missing.Add(oid);
+                }
+            }
+        }
+        catch (IOException io) when (IsDiskFull(io))
+        {
+            throw DiskFull(oid, io);
+        }
+        finally
+        {
+            AtomicFile.TryDelete(tmp);
+        }
+    }
+
+    private static bool IsDiskFull(IOException io) =>
+        io.HResult == 28 || io.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase)
+        || io.Message.Contains("disk was full", StringComparison.OrdinalIgnoreCase);
+
+    private static GitMlException DiskFull(string oid, IOException io) => new(
+        $"no space left on the device holding the cache while fetching {oid}",
+        "free disk space (e.g. 'git ml gc') and run the command again; the partial object was discarded and completed ones were kept",
+        ExitCode.IoError, io);
 
     internal static Task RunParallel<T>(IReadOnlyList<T> items, int jobs, Func<T, CancellationToken, ValueTask> body, CancellationToken ct) =>
         items.Count == 0

@@ -37,6 +37,25 @@ public sealed class RemoteSettingsTests : IDisposable
     }
 
     [Fact]
+    public void Resolve_PartSettings_DefaultAndParsedWithUnits()
+    {
+        // Given one S3 remote without part settings, then the same remote with both set in different units
+        var service = new RemoteConfigService(_repo, _ => null);
+        var defaults = service.Resolve(null);
+        service.Modify("storage", "part_size", "8MiB", false, false);
+        service.Modify("storage", "multipart_threshold", "67108864", false, false);
+
+        // When it is resolved again
+        var s = service.Resolve(null);
+
+        // Then the defaults are 16 MiB parts above 1 GiB, and the set values are read as bytes
+        Assert.Equal(16L << 20, defaults.PartSize);
+        Assert.Equal(1L << 30, defaults.MultipartThreshold);
+        Assert.Equal(8L << 20, s.PartSize);
+        Assert.Equal(64L << 20, s.MultipartThreshold);
+    }
+
+    [Fact]
     public void Credentials_ConfigLocalWinsOverEnvironmentAndProfile()
     {
         // Given keys in config.local, in the environment, and in a profile
@@ -117,6 +136,9 @@ public sealed class RemoteSettingsTests : IDisposable
     [InlineData("endpointurl", "ftp://host")]
     [InlineData("endpointurl", "http://user:pw@host:9000")]
     [InlineData("colour", "blue")]
+    [InlineData("part_size", "1MiB")]
+    [InlineData("part_size", "6GiB")]
+    [InlineData("multipart_threshold", "lots")]
     public void Modify_InvalidSetting_IsRefused(string key, string value)
     {
         var before = File.ReadAllText(Path.Combine(_repo.GitMlDir, "config"));
