@@ -110,6 +110,85 @@ public class MonitoringAndExportTests
     }
 
     [Fact]
+    public void ExportDocker_WithToolPackage_BakesThePackageAndInstallsFromIt()
+    {
+        // Given a resolved model and a GitMl tool package (a zip with a .nuspec naming id GitMl, version 0.2.0-beta)
+        var bytes = OnnxModelBuilder.Linear(ServingRepo.W1, ServingRepo.B1);
+        var oid = GitMl.Core.Hashing.Blake3Hasher.Hash(bytes);
+        var identity = new ModelIdentity("linear", "linear#prod", new string('c', 40), oid, bytes.Length, "v1.0.0");
+        var dir = GitMl.Testing.TempDir.Create("export-pkg");
+        try
+        {
+            var package = Path.Combine(dir, "artifacts", "anything.nupkg");
+            WritePackage(package, "GitMl", "0.2.0-beta");
+            var context = Path.Combine(dir, "image");
+
+            // When the Docker context is exported with --tool-package
+            var files = DeploymentExporter.ExportDocker(context, identity, bytes, "0.1.0", package);
+
+            // Then the package is in the context, kept by .dockerignore, and the tool stage installs from it
+            Assert.Contains("tool/GitMl.0.2.0-beta.nupkg", files);
+            Assert.Equal(File.ReadAllBytes(package), File.ReadAllBytes(Path.Combine(context, "tool", "GitMl.0.2.0-beta.nupkg")));
+            Assert.Contains("!tool/GitMl.0.2.0-beta.nupkg", File.ReadAllLines(Path.Combine(context, ".dockerignore")));
+            var steps = File.ReadAllLines(Path.Combine(context, "Dockerfile")).Where(l => l.Length > 0 && !l.StartsWith('#') && !l.StartsWith("LABEL", StringComparison.Ordinal)).ToList();
+            var toolStage = DocumentedDockerSteps(block: 1).Select(l => l.Replace("<package-version>", "0.2.0-beta")).ToList();
+            Assert.Equal(toolStage, steps.Take(toolStage.Count));
+            Assert.Equal(DocumentedDockerSteps(block: 0).Skip(2).Select(l => l.Replace("<oid>", oid).Replace("<name>", "linear").Replace("<commit>", identity.Commit).Replace("<registry-version>", "v1.0.0")), steps.Skip(toolStage.Count));
+        }
+        finally
+        {
+            GitMl.Testing.TempDir.Delete(dir);
+        }
+    }
+
+    [Theory]
+    [InlineData("not a zip")]
+    [InlineData("no nuspec")]
+    [InlineData("other id")]
+    [InlineData("missing")]
+    public void ExportDocker_BadToolPackage_IsRefusedBeforeWritingAnything(string kind)
+    {
+        // Given a resolved model and a package that is not the GitMl tool package
+        var bytes = OnnxModelBuilder.Linear(ServingRepo.W1, ServingRepo.B1);
+        var identity = new ModelIdentity("linear", "linear#prod", new string('c', 40), GitMl.Core.Hashing.Blake3Hasher.Hash(bytes), bytes.Length, "v1.0.0");
+        var dir = GitMl.Testing.TempDir.Create("export-bad");
+        try
+        {
+            var package = Path.Combine(dir, "p.nupkg");
+            switch (kind)
+            {
+                case "not a zip":
+                    File.WriteAllText(package, "hello");
+                    break;
+                case "no nuspec":
+                    using (var zip = System.IO.Compression.ZipFile.Open(package, System.IO.Compression.ZipArchiveMode.Create))
+                    {
+                        zip.CreateEntry("readme.txt");
+                    }
+
+                    break;
+                case "other id":
+                    WritePackage(package, "SomethingElse", "1.0.0");
+                    break;
+            }
+
+            var context = Path.Combine(dir, "image");
+
+            // When the Docker context is exported with it
+            var ex = Assert.Throws<GitMl.Core.GitMlException>(() => DeploymentExporter.ExportDocker(context, identity, bytes, "0.1.0", package));
+
+            // Then it is refused with a hint to use 'dotnet pack', and no context was written
+            Assert.Equal(kind == "missing" ? GitMl.Core.ExitCode.NotFound : GitMl.Core.ExitCode.InvalidInput, ex.ExitCode);
+            Assert.Contains("dotnet pack src/GitMl.Cli", ex.Hint);
+            Assert.False(Directory.Exists(context));
+        }
+        finally
+        {
+            GitMl.Testing.TempDir.Delete(dir);
+        }
+    }
+
+    [Fact]
     public void ExportK8s_WritesDeploymentServiceAndHpaProbingOipHealth()
     {
         // Given a resolved model whose artifact name has a '/'
@@ -161,8 +240,23 @@ public class MonitoringAndExportTests
         }
     }
 
-    /// <summary>The Dockerfile steps docs/cli.md documents (the fenced block after 'Dockerfile build steps').</summary>
-    private static List<string> DocumentedDockerSteps()
+    private static void WritePackage(string path, string id, string version)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create);
+        using (var w = new StreamWriter(zip.CreateEntry(id + ".nuspec").Open()))
+        {
+            w.Write($"<?xml version=\"1.0\"?><package xmlns=\"http://schemas.microsoft.com/packaging/2012/06/nuspec.xsd\"><metadata><id>{id}</id><version>{version}</version></metadata></package>");
+        }
+
+        zip.CreateEntry("tools/net10.0/any/git-ml.dll");
+    }
+
+    /// <summary>
+    /// The Dockerfile steps docs/cli.md documents: block 0 is the fenced block after 'Dockerfile build steps', block 1
+    /// the next one (the tool stage with --tool-package).
+    /// </summary>
+    private static List<string> DocumentedDockerSteps(int block = 0)
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "GitMl.sln")))
@@ -171,9 +265,14 @@ public class MonitoringAndExportTests
         }
 
         var doc = File.ReadAllLines(Path.Combine(dir!.FullName, "docs", "cli.md"));
-        var start = Array.FindIndex(doc, l => l.Contains("Dockerfile build steps", StringComparison.Ordinal));
-        var open = Array.FindIndex(doc, start, l => l.StartsWith("```", StringComparison.Ordinal));
-        var close = Array.FindIndex(doc, open + 1, l => l.StartsWith("```", StringComparison.Ordinal));
+        var close = Array.FindIndex(doc, l => l.Contains("Dockerfile build steps", StringComparison.Ordinal));
+        var open = close;
+        for (var b = 0; b <= block; b++)
+        {
+            open = Array.FindIndex(doc, close + 1, l => l.StartsWith("```", StringComparison.Ordinal));
+            close = Array.FindIndex(doc, open + 1, l => l.StartsWith("```", StringComparison.Ordinal));
+        }
+
         return doc[(open + 1)..close].Where(l => l.Length > 0).ToList();
     }
 }

@@ -28,6 +28,7 @@ internal static class ServeCommand
         var noAccessLog = new Option<bool>("--no-access-log") { Description = "Write no access log" };
         var statsWindow = new Option<int>("--stats-window") { Description = "Requests per input kept for /v2/models/NAME/stats", DefaultValueFactory = _ => 1000 };
         var export = new Option<string[]>("--export") { Description = "Write deployment files instead of serving: 'docker DIR' or 'k8s DIR'", Arity = new ArgumentArity(2, 2), AllowMultipleArgumentsPerToken = true };
+        var toolPackage = new Option<string?>("--tool-package") { Description = "For --export docker: bake this GitMl .nupkg (from 'dotnet pack src/GitMl.Cli') into the image instead of installing from a NuGet feed" };
         var image = new Option<string?>("--image") { Description = "Container image for --export k8s (default gitml-NAME:VERSION)" };
         var modelFile = new Option<string?>("--model-file") { Description = "Serve this .onnx file instead of a reference (used in exported images); needs --oid" };
         var oid = new Option<string?>("--oid") { Description = "Oid the --model-file must hash to" };
@@ -35,7 +36,7 @@ internal static class ServeCommand
         var commit = new Option<string?>("--commit") { Description = "Commit to report for --model-file" };
         var command = new Command("serve", "Serve a model over the Open Inference Protocol v2 (REST), with batching, metrics and hot reload")
         {
-            reference, name, host, port, maxBatch, maxDelay, instances, maxBody, watch, watchInterval, accessLog, noAccessLog, statsWindow, export, image, modelFile, oid, modelVersion, commit,
+            reference, name, host, port, maxBatch, maxDelay, instances, maxBody, watch, watchInterval, accessLog, noAccessLog, statsWindow, export, toolPackage, image, modelFile, oid, modelVersion, commit,
         };
         command.SetAction(async (p, ct) =>
         {
@@ -61,9 +62,15 @@ internal static class ServeCommand
                 source = new RegistryModelSource(repo.WorkDir, refText, modelName, ctx.ObjectFetcherFactory);
             }
 
+            if (p.GetValue(toolPackage) is not null && p.GetValue(export) is not ["docker", _])
+            {
+                throw new GitMlException("--tool-package only applies to '--export docker DIR'", "add '--export docker DIR', or drop --tool-package", ExitCode.Usage);
+            }
+
             if (p.GetValue(export) is { Length: 2 } exportArgs)
             {
-                return await ExportAsync(ctx, source, exportArgs[0], Path.GetFullPath(Path.Combine(ctx.Cwd, exportArgs[1])), p.GetValue(image), ct);
+                var package = p.GetValue(toolPackage) is { } pkg ? Path.GetFullPath(Path.Combine(ctx.Cwd, pkg)) : null;
+                return await ExportAsync(ctx, source, exportArgs[0], Path.GetFullPath(Path.Combine(ctx.Cwd, exportArgs[1])), p.GetValue(image), package, ct);
             }
 
             TextWriter? log = null;
@@ -123,7 +130,7 @@ internal static class ServeCommand
         return command;
     }
 
-    private static async Task<int> ExportAsync(CliContext ctx, IModelSource source, string kind, string dir, string? image, CancellationToken ct)
+    private static async Task<int> ExportAsync(CliContext ctx, IModelSource source, string kind, string dir, string? image, string? toolPackage, CancellationToken ct)
     {
         var identity = await source.ResolveAsync(ct);
         IReadOnlyList<string> files;
@@ -131,7 +138,7 @@ internal static class ServeCommand
         {
             case "docker":
                 var bytes = await source.ReadAsync(identity, ct);
-                files = DeploymentExporter.ExportDocker(dir, identity, bytes, typeof(ServeCommand).Assembly.GetName().Version?.ToString(3) ?? "0.1.0");
+                files = DeploymentExporter.ExportDocker(dir, identity, bytes, typeof(ServeCommand).Assembly.GetName().Version?.ToString(3) ?? "0.1.0", toolPackage);
                 break;
             case "k8s":
                 files = DeploymentExporter.ExportKubernetes(dir, identity, image);

@@ -33,6 +33,23 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public void ServeExportDocker_ToolPackageWithoutDockerExport_IsAUsageErrorAndWritesNothing()
+    {
+        // Given prod on v1.0.0 of a tracked model
+        using var f = new RegistryFixture();
+        f.CommitModel(TinyModel(), "one");
+        CliRunner.Ok(f.Root, "model", "register", "churn", "--version", "v1.0.0");
+
+        // When --tool-package is given to a k8s export
+        var result = CliRunner.Run(f.Root, "serve", "churn@v1.0.0", "--export", "k8s", "deploy", "--tool-package", "GitMl.0.1.0.nupkg");
+
+        // Then it is a usage error naming the option, and no manifests were written
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("error: --tool-package only applies to '--export docker DIR'", result.StdErr);
+        Assert.False(Directory.Exists(Path.Combine(f.Root, "deploy")));
+    }
+
+    [Fact]
     public void Serve_WithoutReferenceOrUnknownReference_FailsWithUsageOrNotFound()
     {
         // Given a repository with no registered model
