@@ -7,13 +7,19 @@
 # JSON part, as tritonclient sends it with binary_data=True). Per model and protocol: wrk at concurrency 1 and 32,
 # and p99 at about half of the c=32 peak (the concurrency among 2, 4, 8 whose rate is nearest to half of c=32's;
 # wrk is closed-loop, so this approximates a fixed half load). Needs: wrk (apt-get install -y wrk), curl.
+# With nginx on PATH (apt-get install -y nginx-light) it also measures nginx answering the same POST with a constant
+# body on the same cores: the most any HTTP/1.1 server can do here, whatever it does with the request.
 # Usage: tests/bench/serve.sh [seconds-per-run]   (not part of the test run)
 set -euo pipefail
 SECS=${1:-10}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 WORK=$(mktemp -d)
 SERVER_PID=
-cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
+  wait 2>/dev/null; rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 dotnet build -c Release "$ROOT/src/GitMl.Cli" -o "$WORK/cli" -v q -nologo >/dev/null
@@ -82,6 +88,31 @@ body_lua "$WORK/mnist-json.lua" application/json "$WORK/mnist.json"
 LEN=$("$BENCH" binary-body mnist.onnx "$WORK/mnist.bin")
 body_lua "$WORK/mnist-binary.lua" application/octet-stream "$WORK/mnist.bin" "$LEN"
 
+nginx_floor() { # nginx, one worker per core, answering every request with a constant OIP response: no model, no parsing
+  command -v nginx >/dev/null || { echo "-"; return; }
+  local port
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  cat > "$WORK/nginx.conf" <<NGINX
+worker_processes $(nproc);
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $WORK;
+  server {
+    listen 127.0.0.1:$port;
+    location / { return 200 '{"model_name":"tiny","outputs":[{"name":"y","datatype":"FP32","shape":[1,2],"data":[1.0,2.0]}]}'; }
+  }
+}
+NGINX
+  nginx -c "$WORK/nginx.conf" 2>/dev/null
+  for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+  wrk_run 2 32 "$WORK/tiny-json.lua" "http://127.0.0.1:$port/v2/models/tiny/infer" | awk '{print $1}'
+  kill "$(cat "$WORK/nginx.pid")"; rm -f "$WORK/nginx.pid"
+}
+nginx_floor > "$WORK/nginx-floor"
+
 measure tiny json "$WORK/tiny-json.lua"
 measure mnist json "$WORK/mnist-json.lua"
 measure mnist binary "$WORK/mnist-binary.lua"
@@ -96,5 +127,11 @@ while read -r model proto rps1 p1 rps32 p32 batch hc hr hp; do
   printf '%-7s %-7s %10.0f %8s %10.0f %8s %6s %24s %10s %10s %8.3f %8.3f\n' "$model" "$proto" "$rps1" "$p1" "$rps32" "$p32" "$batch" "$hc $(printf '%.0f' "$hr") ${hp}ms" "$in1" "$in2" "$(awk -v a="$rps32" -v b="$in2" 'BEGIN {print a/b}')" "$(awk -v a="$rps32" -v b="$in1" 'BEGIN {print a/b}')"
 done < "$RESULTS"
 printf 'HTTP floor: GET /v2/health/live at c=32 on the same server: %.0f req/s\n' "$(cat "$WORK/floor")"
+read -r in1 in2 < <(grep "^tiny " "$WORK/inproc" | awk '{print $2, $3}')
+ngx=$(cat "$WORK/nginx-floor")
+if [ "$ngx" != "-" ]; then
+  printf 'nginx answering the tiny POST with a constant body, c=32, same cores: %.0f req/s = %.3f of inproc 2t, %.3f of 1t\n' \
+    "$ngx" "$(awk -v a="$ngx" -v b="$in2" 'BEGIN {print a/b}')" "$(awk -v a="$ngx" -v b="$in1" 'BEGIN {print a/b}')"
+fi
 echo "rows: mean rows per ONNX Runtime run at c=32 (dynamic batching). ratio 2t / 1t: serve c=32 / in-process Run loop on 2 threads / on 1 thread (target >= 0.5)."
 echo "p99 target at ~half of peak: <= 2 ms."

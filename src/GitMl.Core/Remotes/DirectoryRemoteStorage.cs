@@ -113,7 +113,7 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
                 var oid = prefix + f.Name;
                 if (Oid.IsValid(oid))
                 {
-                    result.Add(new RemoteObject(oid, f.Length));
+                    result.Add(new RemoteObject(oid, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero)));
                 }
             }
         }

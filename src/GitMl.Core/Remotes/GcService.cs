@@ -16,6 +16,12 @@ public sealed record GcResult(string Where, int Kept, IReadOnlyList<RemoteObject
 
     /// <summary>Leftovers of killed transfers removed from the remote (unfinished multipart uploads, temp files).</summary>
     public int StaleSwept { get; init; }
+
+    /// <summary>
+    /// Unreferenced remote objects kept because they were written within the grace period: another clone may have
+    /// pushed them for a commit this clone cannot see yet. Included in <see cref="Kept"/>.
+    /// </summary>
+    public int KeptRecent { get; init; }
 }
 
 /// <summary>
@@ -85,15 +91,22 @@ public sealed class GcService
 
     /// <summary>
     /// Removes unkept objects from a remote, and what killed transfers left there untouched for
-    /// <paramref name="staleAfter"/> (default <see cref="TransferService.StaleAfter"/>).
+    /// <paramref name="staleAfter"/> (default <see cref="TransferService.StaleAfter"/>). Unkept objects the remote
+    /// wrote less than <paramref name="keepRecent"/> ago are kept: a clone that pushed data but not yet its commit
+    /// would otherwise lose it to a gc run elsewhere (git keeps young loose objects for the same reason). An object
+    /// whose listing carries no time is treated as old.
     /// </summary>
     public async Task<GcResult> CollectRemoteAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, bool dryRun, CancellationToken ct,
-        TimeSpan? staleAfter = null)
+        TimeSpan? staleAfter = null, TimeSpan keepRecent = default)
     {
         await remote.EnsureReadyAsync(ct);
         var keep = await KeepSetAsync(outs, remote, ct);
         var all = await remote.ListAllAsync(ct);
-        var removed = all.Where(o => !keep.Contains(o.Oid)).OrderBy(o => o.Oid, StringComparer.Ordinal).ToList();
+        var cutoff = DateTimeOffset.UtcNow - keepRecent;
+        var unkept = all.Where(o => !keep.Contains(o.Oid)).ToList();
+        var recent = keepRecent > TimeSpan.Zero ? unkept.Count(o => o.Modified > cutoff) : 0;
+        var removed = unkept.Where(o => keepRecent <= TimeSpan.Zero || !(o.Modified > cutoff))
+            .OrderBy(o => o.Oid, StringComparer.Ordinal).ToList();
         var swept = 0;
         if (!dryRun)
         {
@@ -101,6 +114,6 @@ public sealed class GcService
             swept = await remote.SweepStaleAsync(staleAfter ?? TransferService.StaleAfter, ct);
         }
 
-        return new GcResult(remote.Description, all.Count - removed.Count, removed, dryRun) { StaleSwept = swept };
+        return new GcResult(remote.Description, all.Count - removed.Count, removed, dryRun) { StaleSwept = swept, KeptRecent = recent };
     }
 }

@@ -3,7 +3,8 @@ namespace GitMl.Core.Remotes;
 /// <summary>An object found on a remote by listing.</summary>
 /// <param name="Oid">The object's oid (with <c>.dir</c> for manifests).</param>
 /// <param name="Size">Its size in bytes as the remote reports it.</param>
-public readonly record struct RemoteObject(string Oid, long Size);
+/// <param name="Modified">When the remote last wrote it (S3 <c>LastModified</c>, a file's mtime), where the listing says.</param>
+public readonly record struct RemoteObject(string Oid, long Size, DateTimeOffset? Modified = null);
 
 /// <summary>
 /// The content-addressed store on a remote (a directory or an S3 bucket prefix), laid out like the cache:

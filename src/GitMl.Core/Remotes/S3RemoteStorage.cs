@@ -735,9 +735,15 @@ public sealed class S3RemoteStorage : IRemoteStorage
         var truncated = false;
         string? key = null;
         long size = 0;
+        DateTimeOffset? modified = null;
         using var reader = System.Xml.XmlReader.Create(body, new System.Xml.XmlReaderSettings { Async = true, DtdProcessing = System.Xml.DtdProcessing.Prohibit });
-        while (await reader.ReadAsync())
+
+        // ReadElementContentAsString leaves the reader on the node after the element; reading again would skip it
+        // (servers send <Key>…</Key><LastModified>… with no whitespace between), so the loop only reads when needed.
+        var positioned = false;
+        while (positioned || await reader.ReadAsync())
         {
+            positioned = false;
             if (reader.NodeType == System.Xml.XmlNodeType.EndElement && reader.LocalName == "Contents" && key is not null)
             {
                 var area = key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal) ? 3
@@ -747,12 +753,13 @@ public sealed class S3RemoteStorage : IRemoteStorage
                     var parts = key[(_keyPrefix.Length + area)..].Split('/');
                     if (parts.Length == 2 && parts[0].Length == 2 && Oid.IsValid(parts[0] + parts[1]))
                     {
-                        result.Add(new RemoteObject(parts[0] + parts[1], size));
+                        result.Add(new RemoteObject(parts[0] + parts[1], size, modified));
                     }
                 }
 
                 key = null;
                 size = 0;
+                modified = null;
                 continue;
             }
 
@@ -765,15 +772,24 @@ public sealed class S3RemoteStorage : IRemoteStorage
             {
                 case "Key":
                     key = await reader.ReadElementContentAsStringAsync();
+                    positioned = true;
                     break;
                 case "Size":
                     size = long.Parse(await reader.ReadElementContentAsStringAsync(), CultureInfo.InvariantCulture);
+                    positioned = true;
+                    break;
+                case "LastModified":
+                    modified = DateTimeOffset.TryParse(await reader.ReadElementContentAsStringAsync(), CultureInfo.InvariantCulture,
+                        DateTimeStyles.AssumeUniversal, out var m) ? m : null;
+                    positioned = true;
                     break;
                 case "IsTruncated":
                     truncated = (await reader.ReadElementContentAsStringAsync()).Trim() == "true";
+                    positioned = true;
                     break;
                 case "NextContinuationToken":
                     next = await reader.ReadElementContentAsStringAsync();
+                    positioned = true;
                     break;
             }
         }

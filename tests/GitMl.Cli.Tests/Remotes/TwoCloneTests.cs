@@ -124,6 +124,40 @@ public sealed class TwoCloneTests : IDisposable
     }
 
     [Fact]
+    public void GcCloud_ObjectPushedJustNow_IsKeptUntilKeepRecentZero()
+    {
+        // Given a pushed object that no pointer uses any more (as if another clone pushed it for an unseen commit)
+        CliRunner.Ok(_a.Root, "init");
+        CliRunner.Ok(_a.Root, "remote", "add", "-d", "storage", _remote);
+        string young;
+        using (var repo = GitMlRepository.Open(_a.Root))
+        {
+            TrackedData.TrackFile(repo, "keep.bin", TrackedData.Bytes(100, 21));
+            young = TrackedData.TrackFile(repo, "young.bin", TrackedData.Bytes(4096, 22));
+        }
+
+        CliRunner.Ok(_a.Root, "push");
+        File.Delete(_a.PathOf("young.bin.gitml"));
+        var onRemote = Path.Combine(_remote, "b3", young[..2], young[2..]);
+
+        // When gc --cloud runs with the default grace period, then with --keep-recent 0, then with a bad duration
+        var graced = CliRunner.Ok(_a.Root, "gc", "--cloud", "-w");
+        var survived = File.Exists(onRemote);
+        var json = JsonDocument.Parse(CliRunner.Ok(_a.Root, "gc", "--cloud", "-w", "--keep-recent", "0", "--json")).RootElement;
+        var bad = CliRunner.Run(_a.Root, "gc", "--cloud", "-w", "--keep-recent", "soon");
+
+        // Then the first run keeps the young object and says why; the second removes it; the bad value is a usage error
+        Assert.True(survived);
+        Assert.Contains("removed 0 object(s)", graced);
+        Assert.Contains("kept 1 unused object(s) written within the last 1h (--keep-recent)", graced);
+        Assert.Equal(young, json.GetProperty("removed")[0].GetProperty("oid").GetString());
+        Assert.Equal(0, json.GetProperty("kept_recent").GetInt32());
+        Assert.False(File.Exists(onRemote));
+        Assert.Equal(2, bad.ExitCode);
+        Assert.StartsWith("error: --keep-recent: 'soon' is not a duration", bad.StdErr);
+    }
+
+    [Fact]
     public void Fsck_CorruptedCacheObject_IsReportedWithCorruptedExitCode()
     {
         // Given a cached object whose bytes were damaged

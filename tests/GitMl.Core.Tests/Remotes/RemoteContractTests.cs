@@ -310,6 +310,36 @@ public abstract class RemoteContractTests : IDisposable
     }
 
     [Fact]
+    public async Task GcCloud_UnreferencedObjectPushedJustNow_IsKeptWithinTheGracePeriod()
+    {
+        // Given an object another clone pushed a moment ago for a commit this clone cannot see (here: untracked after push)
+        ConfigureRemote();
+        var kept = TrackedData.TrackFile(Repo, "keep.bin", TrackedData.Bytes(2000, 31));
+        var young = TrackedData.TrackFile(Repo, "young.bin", TrackedData.Bytes(3000, 32));
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+        File.Delete(Path.Combine(Repo.WorkDir, "young.bin.gitml"));
+        var gc = new GcService(Repo.Cache);
+
+        // When gc --cloud runs with a one-hour grace period, then with none
+        var graced = await gc.CollectRemoteAsync(Outs(), remote, 2, dryRun: false, Ct, keepRecent: TimeSpan.FromHours(1));
+        var youngSurvived = await remote.ExistsAsync(young, Ct);
+        var listed = (await remote.ListAllAsync(Ct)).Single(o => o.Oid == young);
+        var ungraced = await gc.CollectRemoteAsync(Outs(), remote, 2, dryRun: false, Ct, keepRecent: TimeSpan.Zero);
+
+        // Then the listing dates the object, the graced run keeps and counts it, and only the run without grace removes it
+        Assert.NotNull(listed.Modified);
+        Assert.InRange(listed.Modified!.Value, DateTimeOffset.UtcNow.AddMinutes(-10), DateTimeOffset.UtcNow.AddMinutes(10));
+        Assert.Empty(graced.Removed);
+        Assert.Equal(1, graced.KeptRecent);
+        Assert.Equal(2, graced.Kept);
+        Assert.True(youngSurvived);
+        Assert.Equal([young], ungraced.Removed.Select(r => r.Oid));
+        Assert.False(await remote.ExistsAsync(young, Ct));
+        Assert.True(await remote.ExistsAsync(kept, Ct));
+    }
+
+    [Fact]
     public async Task FsckCloud_ReportsCorruptAndMissingObjects()
     {
         // Given three pushed files, one damaged on the remote and one deleted from it
