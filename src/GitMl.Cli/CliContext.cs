@@ -7,13 +7,20 @@ namespace GitMl.Cli;
 /// <summary>What a command needs from the process: output writers, the working directory, and flags.</summary>
 internal sealed class CliContext
 {
-    public CliContext(TextWriter output, TextWriter error, string cwd, bool errorIsTerminal)
+    private readonly IReadOnlyDictionary<string, string>? _environment;
+
+    public CliContext(TextWriter output, TextWriter error, string cwd, bool errorIsTerminal, IReadOnlyDictionary<string, string>? environment = null)
     {
         Out = output;
         Err = error;
         Cwd = cwd;
         ErrorIsTerminal = errorIsTerminal;
+        _environment = environment;
     }
+
+    /// <summary>An environment variable: the overlay given to <see cref="Program.Run"/> first, then the process's.</summary>
+    public string? GetEnvironmentVariable(string name) =>
+        _environment is not null && _environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name);
 
     public TextWriter Out { get; }
 
@@ -52,5 +59,6 @@ internal sealed class CliContext
     public GitMlRepository OpenRepository() => GitMlRepository.Open(Cwd);
 
     /// <summary>Takes the repository lock, telling the user when it has to wait.</summary>
-    public RepoLock Lock(GitMlRepository repo, string command) => repo.Lock(command, msg => Err.WriteLine("note: " + msg));
+    public RepoLock Lock(GitMlRepository repo, string command) =>
+        repo.Lock(command, msg => Err.WriteLine("note: " + msg), GitMlRepository.LockTimeoutFrom(GetEnvironmentVariable("GITML_LOCK_TIMEOUT")));
 }

@@ -11,10 +11,15 @@ public static class Program
     public static int Main(string[] args) =>
         Run(args, Console.Out, Console.Error, Environment.CurrentDirectory, !Console.IsErrorRedirected);
 
-    /// <summary>Runs one command line; tests call this with their own writers and working directory.</summary>
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string cwd, bool errorIsTerminal = false)
+    /// <summary>
+    /// Runs one command line; tests call this with their own writers, working directory and, in
+    /// <paramref name="environment"/>, variables that take precedence over the process environment (so parallel tests
+    /// never change each other's settings).
+    /// </summary>
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, string cwd, bool errorIsTerminal = false,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var ctx = new CliContext(stdout, stderr, cwd, errorIsTerminal);
+        var ctx = new CliContext(stdout, stderr, cwd, errorIsTerminal, environment);
         var root = BuildRoot(ctx);
         var parse = root.Parse(args);
         ctx.Verbose = parse.GetValue(GlobalOptions.Verbose);

@@ -8,11 +8,17 @@ public sealed record CliResult(int ExitCode, string StdOut, string StdErr);
 /// <summary>Runs the CLI entry point in-process with captured output, as a user would from a given folder.</summary>
 public static class CliRunner
 {
-    public static CliResult Run(string cwd, params string[] args)
+    public static CliResult Run(string cwd, params string[] args) => RunWith(null, cwd, args);
+
+    /// <summary>
+    /// Runs with environment variables that only this invocation sees: tests run in parallel in one process, so they
+    /// must never set process-wide variables.
+    /// </summary>
+    public static CliResult RunWith(IReadOnlyDictionary<string, string>? environment, string cwd, params string[] args)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = Program.Run(args, stdout, stderr, cwd);
+        var code = Program.Run(args, stdout, stderr, cwd, environment: environment);
         return new CliResult(code, stdout.ToString(), stderr.ToString());
     }
 

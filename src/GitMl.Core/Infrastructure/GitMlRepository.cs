@@ -86,11 +86,13 @@ public sealed class GitMlRepository : IDisposable
         return repo;
     }
 
-    /// <summary>Takes the repository lock (see <see cref="RepoLock"/>).</summary>
-    public RepoLock Lock(string command, Action<string>? onWait = null)
+    /// <summary>
+    /// Takes the repository lock (see <see cref="RepoLock"/>), waiting up to <paramref name="timeout"/> (default: the
+    /// <c>GITML_LOCK_TIMEOUT</c> environment variable, else 30 seconds).
+    /// </summary>
+    public RepoLock Lock(string command, Action<string>? onWait = null, TimeSpan? timeout = null)
     {
-        var seconds = double.TryParse(Environment.GetEnvironmentVariable("GITML_LOCK_TIMEOUT"), System.Globalization.CultureInfo.InvariantCulture, out var s) ? s : 30;
-        var held = RepoLock.Acquire(TmpDir, command, TimeSpan.FromSeconds(seconds), onWait);
+        var held = RepoLock.Acquire(TmpDir, command, timeout ?? LockTimeoutFrom(Environment.GetEnvironmentVariable("GITML_LOCK_TIMEOUT")), onWait);
         var swept = TempSweeper.Sweep(this, includeWorkspace: held.RecoveredStale);
         if (swept > 0)
         {
@@ -99,6 +101,15 @@ public sealed class GitMlRepository : IDisposable
 
         return held;
     }
+
+    /// <summary>
+    /// The lock wait a <c>GITML_LOCK_TIMEOUT</c> value (seconds, fractions allowed) asks for; 30 seconds when it is unset
+    /// or not a non-negative number.
+    /// </summary>
+    public static TimeSpan LockTimeoutFrom(string? seconds) =>
+        double.TryParse(seconds, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var s) && s >= 0 && s < 86_400
+            ? TimeSpan.FromSeconds(s)
+            : TimeSpan.FromSeconds(30);
 
     /// <summary>Drops the cached config so the next access re-reads it.</summary>
     public void ReloadConfig() => _config = null;

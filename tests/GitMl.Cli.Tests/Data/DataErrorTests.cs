@@ -247,21 +247,14 @@ public class DataErrorTests
         repo.Write("f.txt", "x");
         using var gm = GitMlRepository.Open(repo.Root);
         using var held = RepoLock.Acquire(gm.TmpDir, "push", TimeSpan.Zero);
-        Environment.SetEnvironmentVariable("GITML_LOCK_TIMEOUT", "0.2");
-        try
-        {
-            // When add runs
-            var r = CliRunner.Run(repo.Root, "add", "f.txt");
 
-            // Then it fails with exit 7 naming the holder, and wrote nothing
-            Assert.Equal(7, r.ExitCode);
-            Assert.Contains("locked by pid", r.StdErr);
-            Assert.Contains("'git ml push'", r.StdErr);
-            Assert.False(File.Exists(repo.PathOf("f.txt.gitml")));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("GITML_LOCK_TIMEOUT", null);
-        }
+        // When add runs, told to wait at most 0.2 s
+        var r = CliRunner.RunWith(new Dictionary<string, string> { ["GITML_LOCK_TIMEOUT"] = "0.2" }, repo.Root, "add", "f.txt");
+
+        // Then it fails with exit 7 naming the holder, and wrote nothing
+        Assert.Equal(7, r.ExitCode);
+        Assert.Contains("locked by pid", r.StdErr);
+        Assert.Contains("'git ml push'", r.StdErr);
+        Assert.False(File.Exists(repo.PathOf("f.txt.gitml")));
     }
 }
