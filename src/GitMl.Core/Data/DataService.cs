@@ -1,4 +1,3 @@
-using System.IO.Enumeration;
 using GitMl.Core.Hashing;
 using GitMl.Core.Pointers;
 using Microsoft.Extensions.Logging;
@@ -15,31 +14,37 @@ namespace GitMl.Core.Data;
 /// <see cref="PointerOut"/> without writing a pointer file), <see cref="ComputeOid"/> and <see cref="GetStatus"/>
 /// (compare a path with a recorded out, reading only files whose stat changed), and <see cref="Materialize"/>
 /// (put a recorded out into the workspace, verified and safely).</para>
+/// <para>The work is done by <see cref="WorkspaceScanner"/> (what is on disk), <see cref="WorkspaceHasher"/> (oids and
+/// cache writes), <see cref="CheckoutPlanner"/> and <see cref="CheckoutExecutor"/> (decide, then change the workspace),
+/// which share one <see cref="DataRun"/>; this class validates input, writes pointer files and composes them.</para>
 /// <para>The service does not take the repository lock: writing commands take it first (<c>ctx.Lock</c>).
 /// All paths are repository-relative with '/' separators.</para>
 /// </remarks>
 public sealed class DataService : IDisposable
 {
     private readonly GitMlRepository _repo;
-    private readonly IProgress<WorkProgress>? _progress;
-    private readonly ILogger _logger;
-    private StateDb? _state;
-    private WorkspaceLinker? _linker;
-    private readonly System.Collections.Concurrent.ConcurrentBag<string> _unsynced = [];
+    private readonly DataRun _run;
+    private readonly WorkspaceScanner _scanner;
+    private readonly WorkspaceHasher _hasher;
+    private readonly CheckoutPlanner _planner;
+    private readonly CheckoutExecutor _executor;
 
     /// <summary>Creates the service for <paramref name="repo"/>; <paramref name="progress"/> receives hashing and checkout progress.</summary>
     public DataService(GitMlRepository repo, IProgress<WorkProgress>? progress = null, ILogger<DataService>? logger = null)
     {
         _repo = repo;
-        _progress = progress;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _run = new DataRun(repo, progress, logger ?? (ILogger)NullLogger.Instance);
+        _scanner = new WorkspaceScanner(repo);
+        _hasher = new WorkspaceHasher(_run);
+        _planner = new CheckoutPlanner(_run, _scanner, _hasher);
+        _executor = new CheckoutExecutor(_run);
     }
 
     /// <summary>The state database (loaded on first use).</summary>
-    public StateDb State => _state ??= StateDb.Load(_repo.TmpDir);
+    public StateDb State => _run.State;
 
     /// <summary>The linker for this run, configured from <c>cache.type</c>.</summary>
-    public WorkspaceLinker Linker => _linker ??= new WorkspaceLinker(_repo.Cache, WorkspaceLinker.Parse(_repo.Config.CacheTypes));
+    public WorkspaceLinker Linker => _run.Linker;
 
     // ---------------------------------------------------------------- building blocks
 
@@ -51,14 +56,14 @@ public sealed class DataService : IDisposable
     /// </summary>
     public PointerOut Track(string repoPath)
     {
-        var scan = ScanPath(repoPath, forbidPointers: true);
+        var scan = _scanner.ScanPath(repoPath, forbidPointers: true);
         if (scan.Stat is null)
         {
             throw PathMissing(repoPath);
         }
 
         var result = TrackScanned(scan);
-        SyncCache();
+        _hasher.SyncCache();
         return result;
     }
 
@@ -68,7 +73,7 @@ public sealed class DataService : IDisposable
     /// </summary>
     public string? ComputeOid(string repoPath)
     {
-        var scan = ScanPath(repoPath, forbidPointers: false);
+        var scan = _scanner.ScanPath(repoPath, forbidPointers: false);
         if (scan.Stat is null)
         {
             return null;
@@ -76,18 +81,18 @@ public sealed class DataService : IDisposable
 
         if (scan.Files is null)
         {
-            return ComputeOids([FileItemOf(scan)], store: false, "hashing")[0];
+            return _hasher.ComputeOid(scan.AsFile(), store: false, "hashing");
         }
 
-        var oids = ComputeOids(scan.Files, store: false, "hashing");
-        return BuildManifest(scan.Files, oids).ComputeOid();
+        var oids = _hasher.ComputeOids(scan.Files, store: false, "hashing");
+        return WorkspaceHasher.BuildManifest(scan.Files, oids).ComputeOid();
     }
 
     /// <summary>Compares the workspace at <paramref name="tracked"/>'s path with what it records.</summary>
     public OutStatus GetStatus(TrackedOut tracked)
     {
         var o = tracked.Out;
-        var scan = ScanPath(tracked.RepoPath, forbidPointers: false);
+        var scan = _scanner.ScanPath(tracked.RepoPath, forbidPointers: false);
         var inCache = _repo.Cache.Contains(o.Oid);
         if (scan.Stat is null)
         {
@@ -101,7 +106,7 @@ public sealed class DataService : IDisposable
                 return new OutStatus(tracked, OutState.Modified, inCache, null, []);
             }
 
-            var oid = ComputeOids([FileItemOf(scan)], store: false, "hashing")[0];
+            var oid = _hasher.ComputeOid(scan.AsFile(), store: false, "hashing");
             var same = oid == o.Oid && scan.Stat.Value.IsExecutable == o.IsExec;
             return new OutStatus(tracked, same ? OutState.Unchanged : OutState.Modified, inCache, oid, []);
         }
@@ -111,23 +116,23 @@ public sealed class DataService : IDisposable
             return new OutStatus(tracked, OutState.Modified, inCache, null, []);
         }
 
-        var (fingerprint, newest) = Fingerprint(scan.Files);
+        var (fingerprint, newest) = WorkspaceHasher.Fingerprint(scan.Files);
         if (State.LookupTree(tracked.RepoPath, fingerprint) == o.Oid)
         {
             // Not one file's path or stat changed since this listing matched the recorded manifest.
             return new OutStatus(tracked, OutState.Unchanged, inCache, o.Oid, []);
         }
 
-        var oids = ComputeOids(scan.Files, store: false, "hashing");
+        var oids = _hasher.ComputeOids(scan.Files, store: false, "hashing");
         if (!inCache)
         {
             // Without the manifest only the whole directory can be compared.
-            var current = BuildManifest(scan.Files, oids).ComputeOid();
+            var current = WorkspaceHasher.BuildManifest(scan.Files, oids).ComputeOid();
             return new OutStatus(tracked, current == o.Oid ? OutState.Unchanged : OutState.Modified, false, current, []);
         }
 
         var manifest = _repo.Cache.ReadManifest(o.Oid);
-        var changes = DiffManifest(manifest, scan.Files, oids);
+        var changes = WorkspaceHasher.DiffManifest(manifest, scan.Files, oids);
         if (changes.Count == 0)
         {
             State.RecordTree(tracked.RepoPath, fingerprint, o.Oid, newest);
@@ -143,10 +148,10 @@ public sealed class DataService : IDisposable
     /// </summary>
     public CheckoutResult Materialize(PointerOut recorded, string repoPath, bool force)
     {
-        var plan = new Plan();
-        PlanOut(repoPath, recorded, force, relink: false, plan);
-        ThrowOnConflicts(plan);
-        return Execute(plan, 1);
+        var plan = new CheckoutPlan();
+        _planner.PlanOut(repoPath, recorded, force, relink: false, plan);
+        CheckoutPlanner.ThrowOnConflicts(plan);
+        return _executor.Execute(plan, 1);
     }
 
     // ---------------------------------------------------------------- commands
@@ -158,11 +163,11 @@ public sealed class DataService : IDisposable
     public IReadOnlyList<AddedOut> Add(IReadOnlyList<string> repoPaths)
     {
         var paths = repoPaths.Distinct(StringComparer.Ordinal).ToList();
-        var scans = new List<Scan>();
+        var scans = new List<PathScan>();
         foreach (var p in paths)
         {
             ValidateAddPath(p, paths);
-            var scan = ScanPath(p, forbidPointers: true);
+            var scan = _scanner.ScanPath(p, forbidPointers: true);
             if (scan.Stat is null)
             {
                 throw PathMissing(p);
@@ -172,7 +177,7 @@ public sealed class DataService : IDisposable
         }
 
         var tracked = scans.Select(TrackScanned).ToList();
-        SyncCache();
+        _hasher.SyncCache();
 
         var results = new List<AddedOut>();
         for (var i = 0; i < paths.Count; i++)
@@ -184,13 +189,13 @@ public sealed class DataService : IDisposable
         {
             // With links configured, replace the just-added workspace files by links so the bytes exist once; where no
             // link type works the file is simply kept (never copied over itself).
-            var plan = new Plan();
+            var plan = new CheckoutPlan();
             for (var i = 0; i < paths.Count; i++)
             {
-                PlanOut(paths[i], tracked[i], force: true, relink: true, plan);
+                _planner.PlanOut(paths[i], tracked[i], force: true, relink: true, plan);
             }
 
-            Execute(plan, paths.Count);
+            _executor.Execute(plan, paths.Count);
         }
 
         return results;
@@ -240,14 +245,14 @@ public sealed class DataService : IDisposable
     {
         var all = commitSha is null ? PointerDiscovery.WorkspaceOuts(_repo.WorkDir) : PointerDiscovery.CommitOuts(_repo.Git, commitSha);
         var outs = Filter(all, targets);
-        var plan = new Plan();
+        var plan = new CheckoutPlan();
         foreach (var o in outs)
         {
-            PlanOut(o.RepoPath, o.Out, force, relink: false, plan);
+            _planner.PlanOut(o.RepoPath, o.Out, force, relink: false, plan);
         }
 
-        ThrowOnConflicts(plan);
-        return Execute(plan, outs.Count);
+        CheckoutPlanner.ThrowOnConflicts(plan);
+        return _executor.Execute(plan, outs.Count);
     }
 
     /// <summary>
@@ -287,7 +292,7 @@ public sealed class DataService : IDisposable
             if (unsafeFiles.Count > 0)
             {
                 throw new GitMlException(
-                    $"removing the data would lose changes that are not in the cache: {Names(unsafeFiles)}",
+                    $"removing the data would lose changes that are not in the cache: {DataRun.Names(unsafeFiles)}",
                     "run 'git ml add <path>' first to keep them, or remove without --outs and delete the files yourself",
                     ExitCode.Conflict);
             }
@@ -303,7 +308,7 @@ public sealed class DataService : IDisposable
                 GitIgnoreFile.Remove(Path.GetDirectoryName(full)!, Path.GetFileName(full));
                 if (deleteData)
                 {
-                    DeletePath(full);
+                    CheckoutExecutor.DeletePath(full);
                 }
 
                 State.ForgetUnder(o.RepoPath);
@@ -315,276 +320,21 @@ public sealed class DataService : IDisposable
     }
 
     /// <summary>Saves the state database.</summary>
-    public void Dispose() => _state?.Save();
+    public void Dispose() => _run.SaveState();
 
-    // ---------------------------------------------------------------- scanning and hashing
+    // ---------------------------------------------------------------- tracking and add helpers
 
-    private sealed record Scan(string RepoPath, string FullPath, FileStat? Stat, List<FileItem>? Files);
-
-    private readonly record struct FileItem(string RelInDir, string FullPath, string StateKey, FileStat Stat);
-
-    private static FileItem FileItemOf(Scan scan) => new(string.Empty, scan.FullPath, scan.RepoPath, scan.Stat!.Value);
-
-    private Scan ScanPath(string repoPath, bool forbidPointers)
-    {
-        var full = _repo.FullPath(repoPath);
-        var lst = FileStat.TryGet(full, followLinks: false);
-        if (lst is null)
-        {
-            return new Scan(repoPath, full, null, null);
-        }
-
-        var st = lst.Value;
-        if (st.IsSymlink)
-        {
-            RequireLinkInside(full, repoPath);
-            var target = FileStat.TryGet(full, followLinks: true);
-            if (target is null)
-            {
-                return new Scan(repoPath, full, null, null);
-            }
-
-            st = target.Value;
-        }
-
-        if (st.IsDirectory)
-        {
-            return new Scan(repoPath, full, st, ScanDirectory(repoPath, full, forbidPointers));
-        }
-
-        if (!st.IsFile)
-        {
-            throw new GitMlException($"'{repoPath}' is neither a regular file nor a folder", "GitMl tracks files and folders only", ExitCode.InvalidInput);
-        }
-
-        return new Scan(repoPath, full, st, null);
-    }
-
-    private List<FileItem> ScanDirectory(string repoPath, string full, bool forbidPointers)
-    {
-        // Level by level, the folders of one level in parallel: one statx per entry is the whole cost of a no-op
-        // status, and two cores halve it whether the tree is wide or deep.
-        var items = new List<FileItem>();
-        var level = new List<(string Rel, string Dir)> { (string.Empty, full) };
-        while (level.Count > 0)
-        {
-            var results = new (List<FileItem> Files, List<(string Rel, string Dir)> Subdirs)[level.Count];
-            if (level.Count == 1)
-            {
-                results[0] = ScanOneFolder(repoPath, level[0].Rel, level[0].Dir, forbidPointers);
-            }
-            else
-            {
-                var current = level;
-                InParallel(current.Count, i => results[i] = ScanOneFolder(repoPath, current[i].Rel, current[i].Dir, forbidPointers));
-            }
-
-            level = [];
-            foreach (var (files, subdirs) in results)
-            {
-                items.AddRange(files);
-                level.AddRange(subdirs);
-            }
-        }
-
-        return items;
-    }
-
-    private (List<FileItem> Files, List<(string Rel, string Dir)> Subdirs) ScanOneFolder(string repoPath, string relDir, string dir, bool forbidPointers)
-    {
-        var files = new List<FileItem>();
-        var subdirs = new List<(string Rel, string Dir)>();
-        var options = new EnumerationOptions { RecurseSubdirectories = false, IgnoreInaccessible = false, AttributesToSkip = 0 };
-        var names = new FileSystemEnumerable<string>(dir, (ref FileSystemEntry e) => e.FileName.ToString(), options);
-        foreach (var name in names)
-        {
-            var rel = relDir.Length == 0 ? name : relDir + "/" + name;
-            var path = Path.Combine(dir, name);
-            var st = FileStat.TryGet(path, followLinks: false);
-            if (st is null)
-            {
-                continue;
-            }
-
-            var s = st.Value;
-            if (s.IsSymlink)
-            {
-                RequireLinkInside(path, repoPath + "/" + rel);
-                var t = FileStat.TryGet(path, followLinks: true);
-                if (t is null || t.Value.IsDirectory)
-                {
-                    throw new GitMlException(
-                        $"'{repoPath}/{rel}' is a {(t is null ? "dangling symlink" : "symlink to a folder")}",
-                        "GitMl follows symlinks to files inside the repository only; replace it by the real file or folder",
-                        ExitCode.InvalidInput);
-                }
-
-                s = t.Value;
-            }
-
-            if (s.IsDirectory)
-            {
-                subdirs.Add((rel, path));
-            }
-            else if (s.IsFile)
-            {
-                if (forbidPointers && name.EndsWith(PointerFile.Extension, StringComparison.Ordinal))
-                {
-                    throw new GitMlException(
-                        $"'{repoPath}' contains the pointer file '{repoPath}/{rel}': tracked data cannot nest",
-                        $"run 'git ml remove {repoPath}/{rel[..^PointerFile.Extension.Length]}' first, then add the folder",
-                        ExitCode.InvalidInput);
-                }
-
-                files.Add(new FileItem(rel, path, repoPath + "/" + rel, s));
-            }
-        }
-
-        return (files, subdirs);
-    }
-
-    private void RequireLinkInside(string fullPath, string display)
-    {
-        var target = new FileInfo(fullPath).ResolveLinkTarget(returnFinalTarget: true)?.FullName;
-        if (target is null || !SafePath.IsUnder(_repo.WorkDir, target))
-        {
-            throw new GitMlException(
-                $"'{display}' is a symlink that leads outside the repository",
-                "only data inside the Git work tree can be tracked; copy it in instead",
-                ExitCode.InvalidInput);
-        }
-    }
-
-    /// <summary>Oids of <paramref name="items"/>, reading only files unknown to the state database, in parallel.</summary>
-    private string[] ComputeOids(IReadOnlyList<FileItem> items, bool store, string phase)
-    {
-        var oids = new string[items.Count];
-        var todo = new List<int>();
-        for (var i = 0; i < items.Count; i++)
-        {
-            var known = State.Lookup(items[i].StateKey, items[i].Stat);
-            if (known is not null && (!store || _repo.Cache.Contains(known)))
-            {
-                oids[i] = known;
-            }
-            else
-            {
-                todo.Add(i);
-            }
-        }
-
-        if (todo.Count == 0)
-        {
-            return oids;
-        }
-
-        long bytesTotal = 0;
-        foreach (var i in todo)
-        {
-            bytesTotal += items[i].Stat.Size;
-        }
-
-        long bytesDone = 0;
-        long filesDone = 0;
-        var progress = _progress;
-        Action<long>? onBytes = progress is null ? null : n =>
-        {
-            var done = Interlocked.Add(ref bytesDone, n);
-            progress.Report(new WorkProgress(phase, Interlocked.Read(ref filesDone), todo.Count, done, bytesTotal));
-        };
-        _logger.LogDebug("{Phase} {Files} files ({Bytes} bytes)", phase, todo.Count, bytesTotal);
-        InParallel(todo.Count, k =>
-        {
-            var i = todo[k];
-            oids[i] = HashOne(items[i], store, onBytes);
-            var files = Interlocked.Increment(ref filesDone);
-            progress?.Report(new WorkProgress(phase, files, todo.Count, Interlocked.Read(ref bytesDone), bytesTotal));
-        });
-        return oids;
-    }
-
-    private string HashOne(in FileItem item, bool store, Action<long>? onBytes)
-    {
-        string oid;
-        try
-        {
-            oid = store
-                ? _repo.Cache.PutFile(item.FullPath, null, onBytes, flushToDisk: false)
-                : Blake3Hasher.HashFile(item.FullPath, onBytes);
-        }
-        catch (FileNotFoundException)
-        {
-            throw ChangedWhileReading(item.StateKey);
-        }
-
-        var after = FileStat.TryGet(item.FullPath, followLinks: true);
-        if (after != item.Stat)
-        {
-            throw ChangedWhileReading(item.StateKey);
-        }
-
-        State.Record(item.StateKey, item.Stat, oid);
-        if (store)
-        {
-            Linker.MarkVerified(oid);
-            _unsynced.Add(oid);
-        }
-
-        return oid;
-    }
-
-    /// <summary>
-    /// A 128-bit digest of a folder listing: every file's relative path, inode, mtime, size and mode. Equal
-    /// fingerprints mean no file was added, removed, renamed or touched. Also returns the newest mtime (racy rule).
-    /// </summary>
-    private static (UInt128 Fingerprint, long NewestMtimeNs) Fingerprint(IReadOnlyList<FileItem> files)
-    {
-        var sorted = files.OrderBy(f => f.RelInDir, StringComparer.Ordinal).ToList();
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(256, files.Count * 64));
-        long newest = 0;
-        foreach (var f in sorted)
-        {
-            var name = System.Text.Encoding.UTF8.GetByteCount(f.RelInDir);
-            var span = buffer.GetSpan(name + 1 + 28);
-            System.Text.Encoding.UTF8.GetBytes(f.RelInDir, span);
-            span[name] = 0;
-            var rest = span[(name + 1)..];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(rest, f.Stat.Inode);
-            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(rest[8..], f.Stat.MtimeNs);
-            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(rest[16..], f.Stat.Size);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(rest[24..], f.Stat.Mode);
-            buffer.Advance(name + 1 + 28);
-            newest = Math.Max(newest, f.Stat.MtimeNs);
-        }
-
-        var digest = Convert.FromHexString(Blake3Hasher.HashMetadata(buffer.WrittenSpan));
-        var hi = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(digest);
-        var lo = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(digest.AsSpan(8));
-        return (new UInt128(hi, lo), newest);
-    }
-
-    private static DirectoryManifest BuildManifest(IReadOnlyList<FileItem> files, string[] oids)
-    {
-        var entries = new ManifestEntry[files.Count];
-        for (var i = 0; i < files.Count; i++)
-        {
-            entries[i] = new ManifestEntry(files[i].RelInDir, oids[i], files[i].Stat.Size, files[i].Stat.IsExecutable);
-        }
-
-        return new DirectoryManifest(entries);
-    }
-
-    private PointerOut TrackScanned(Scan scan)
+    private PointerOut TrackScanned(PathScan scan)
     {
         var st = scan.Stat!.Value;
         if (scan.Files is null)
         {
-            var oid = ComputeOids([FileItemOf(scan)], store: true, "hashing")[0];
+            var oid = _hasher.ComputeOid(scan.AsFile(), store: true, "hashing");
             return new PointerOut { Path = scan.RepoPath, Oid = oid, Size = st.Size, IsExec = st.IsExecutable };
         }
 
-        var oids = ComputeOids(scan.Files, store: true, "hashing");
-        var manifest = BuildManifest(scan.Files, oids);
+        var oids = _hasher.ComputeOids(scan.Files, store: true, "hashing");
+        var manifest = WorkspaceHasher.BuildManifest(scan.Files, oids);
         var bytes = manifest.ToBytes();
         var manifestOid = Blake3Hasher.HashMetadata(bytes) + Oid.DirSuffix;
         if (!_repo.Cache.Contains(manifestOid))
@@ -592,69 +342,11 @@ public sealed class DataService : IDisposable
             _repo.Cache.PutBytes(bytes, Oid.DirSuffix);
         }
 
-        var (fingerprint, newest) = Fingerprint(scan.Files);
+        var (fingerprint, newest) = WorkspaceHasher.Fingerprint(scan.Files);
         State.RecordTree(scan.RepoPath, fingerprint, manifestOid, newest);
 
         return new PointerOut { Path = scan.RepoPath, Oid = manifestOid, Size = manifest.TotalSize, NFiles = manifest.Entries.Count };
     }
-
-    /// <summary>
-    /// Makes the objects written so far durable before anything names them. A few objects are fsynced one by one
-    /// (only our data is flushed); thousands take one <c>syncfs</c>, far cheaper than thousands of fsyncs.
-    /// </summary>
-    private void SyncCache()
-    {
-        var oids = _unsynced.Distinct(StringComparer.Ordinal).ToList();
-        _unsynced.Clear();
-        if (oids.Count == 0)
-        {
-            return;
-        }
-
-        if (oids.Count > 256)
-        {
-            _repo.Cache.SyncToDisk(oids[0]);
-            return;
-        }
-
-        InParallel(oids.Count, i =>
-        {
-            using var handle = File.OpenHandle(_repo.Cache.PathOf(oids[i]), FileMode.Open, FileAccess.Read);
-            RandomAccess.FlushToDisk(handle);
-        });
-    }
-
-    private static List<FileChange> DiffManifest(DirectoryManifest manifest, IReadOnlyList<FileItem> files, string[] oids)
-    {
-        var current = new Dictionary<string, int>(files.Count, StringComparer.Ordinal);
-        for (var i = 0; i < files.Count; i++)
-        {
-            current[files[i].RelInDir] = i;
-        }
-
-        var changes = new List<FileChange>();
-        foreach (var e in manifest.Entries)
-        {
-            if (!current.Remove(e.RelPath, out var i))
-            {
-                changes.Add(new FileChange(e.RelPath, FileChangeKind.Deleted));
-            }
-            else if (oids[i] != e.Oid || files[i].Stat.IsExecutable != e.IsExec)
-            {
-                changes.Add(new FileChange(e.RelPath, FileChangeKind.Modified));
-            }
-        }
-
-        foreach (var (rel, _) in current)
-        {
-            changes.Add(new FileChange(rel, FileChangeKind.Added));
-        }
-
-        changes.Sort((a, b) => DirectoryManifest.CompareUtf8(a.RelPath, b.RelPath));
-        return changes;
-    }
-
-    // ---------------------------------------------------------------- add helpers
 
     private void ValidateAddPath(string repoPath, IReadOnlyList<string> all)
     {
@@ -742,289 +434,16 @@ public sealed class DataService : IDisposable
         "check the spelling; 'git ml add' takes existing files and folders (shell globs are expanded by your shell)",
         ExitCode.NotFound);
 
-    private static GitMlException ChangedWhileReading(string repoPath) => new(
-        $"'{repoPath}' changed while it was being read",
-        "run the command again once the program writing it has finished",
-        ExitCode.Conflict);
-
-    // ---------------------------------------------------------------- checkout
-
-    private sealed class Plan
-    {
-        public List<WriteOp> Writes { get; } = [];
-
-        public List<(string Full, string Key)> Deletes { get; } = [];
-
-        public List<string> Conflicts { get; } = [];
-
-        public HashSet<string> ChangedOuts { get; } = new(StringComparer.Ordinal);
-
-        public HashSet<string> CheckedParents { get; } = new(StringComparer.Ordinal);
-
-        public List<string> Folders { get; } = [];
-
-        public int Unchanged { get; set; }
-    }
-
-    private readonly record struct WriteOp(string OutPath, string Key, string Full, string Oid, long Size, bool IsExec, bool Relink = false);
-
-    private void PlanOut(string repoPath, PointerOut o, bool force, bool relink, Plan plan)
-    {
-        var scan = ScanPath(repoPath, forbidPointers: false);
-        if (!o.IsDirectory)
-        {
-            if (scan.Stat is not null && scan.Files is not null)
-            {
-                PlanDeleteFolder(scan, force, plan);
-            }
-            else if (scan.Stat is not null)
-            {
-                var cur = ComputeOids([FileItemOf(scan)], store: false, "checking")[0];
-                var same = cur == o.Oid && scan.Stat.Value.IsExecutable == o.IsExec;
-                if (same && !relink)
-                {
-                    plan.Unchanged++;
-                    return;
-                }
-
-                CheckOverwrite(repoPath, cur, o.Oid, force, plan);
-                AddWrite(plan, new WriteOp(repoPath, repoPath, scan.FullPath, o.Oid, o.Size, o.IsExec, same));
-                return;
-            }
-
-            AddWrite(plan, new WriteOp(repoPath, repoPath, scan.FullPath, o.Oid, o.Size, o.IsExec));
-            return;
-        }
-
-        var manifest = _repo.Cache.ReadManifest(o.Oid);
-        if (scan.Files is null)
-        {
-            // An empty tracked folder has no file to write; it must still exist afterwards.
-            plan.Folders.Add(scan.FullPath);
-        }
-
-        var current = new Dictionary<string, (FileItem Item, string Oid)>(StringComparer.Ordinal);
-        if (scan.Stat is not null && scan.Files is null)
-        {
-            var cur = ComputeOids([FileItemOf(scan)], store: false, "checking")[0];
-            CheckOverwrite(repoPath, cur, null, force, plan);
-            plan.Deletes.Add((scan.FullPath, repoPath));
-        }
-        else if (scan.Files is not null)
-        {
-            var oids = ComputeOids(scan.Files, store: false, "checking");
-            for (var i = 0; i < scan.Files.Count; i++)
-            {
-                current[scan.Files[i].RelInDir] = (scan.Files[i], oids[i]);
-            }
-        }
-
-        foreach (var e in manifest.Entries)
-        {
-            var key = repoPath + "/" + e.RelPath;
-            var full = Path.Combine(scan.FullPath, e.RelPath.Replace('/', Path.DirectorySeparatorChar));
-            if (current.Remove(e.RelPath, out var cur))
-            {
-                var same = cur.Oid == e.Oid && cur.Item.Stat.IsExecutable == e.IsExec;
-                if (same && !relink)
-                {
-                    plan.Unchanged++;
-                    continue;
-                }
-
-                CheckOverwrite(key, cur.Oid, e.Oid, force, plan);
-                if (same)
-                {
-                    AddWrite(plan, new WriteOp(repoPath, key, full, e.Oid, e.Size, e.IsExec, Relink: true));
-                    continue;
-                }
-            }
-
-            AddWrite(plan, new WriteOp(repoPath, key, full, e.Oid, e.Size, e.IsExec));
-        }
-
-        foreach (var (_, (item, oid)) in current)
-        {
-            CheckOverwrite(item.StateKey, oid, null, force, plan);
-            plan.Deletes.Add((item.FullPath, item.StateKey));
-            plan.ChangedOuts.Add(repoPath);
-        }
-    }
-
-    private void PlanDeleteFolder(Scan scan, bool force, Plan plan)
-    {
-        var oids = ComputeOids(scan.Files!, store: false, "checking");
-        for (var i = 0; i < oids.Length; i++)
-        {
-            CheckOverwrite(scan.Files![i].StateKey, oids[i], null, force, plan);
-        }
-
-        plan.Deletes.Add((scan.FullPath, scan.RepoPath));
-    }
-
-    private void CheckOverwrite(string key, string currentOid, string? targetOid, bool force, Plan plan)
-    {
-        if (!force && currentOid != targetOid && !_repo.Cache.Contains(currentOid))
-        {
-            plan.Conflicts.Add(key);
-        }
-    }
-
-    private void AddWrite(Plan plan, WriteOp op)
-    {
-        // A symlinked folder inside the work tree could lead a write outside it: check each parent folder once.
-        var parent = Path.GetDirectoryName(op.Full)!;
-        if (plan.CheckedParents.Add(parent))
-        {
-            SafePath.EnsureInside(_repo.WorkDir, op.Full, "checkout target");
-        }
-
-        plan.Writes.Add(op);
-        plan.ChangedOuts.Add(op.OutPath);
-    }
-
-    private static void ThrowOnConflicts(Plan plan)
-    {
-        if (plan.Conflicts.Count > 0)
-        {
-            throw new GitMlException(
-                $"checkout would overwrite workspace changes that are not in the cache: {Names(plan.Conflicts)}",
-                "keep them with 'git ml add <path>' (or 'git ml commit') first, or discard them with --force",
-                ExitCode.Conflict);
-        }
-    }
-
-    private CheckoutResult Execute(Plan plan, int outCount)
-    {
-        foreach (var w in plan.Writes)
-        {
-            if (!_repo.Cache.Contains(w.Oid))
-            {
-                throw ObjectStore_Missing(w);
-            }
-        }
-
-        var linkCounts = new Dictionary<LinkType, int>();
-        var written = 0;
-        if (plan.Writes.Count > 0)
-        {
-            var tmpDir = Path.Combine(_repo.TmpDir, "checkout-" + Guid.NewGuid().ToString("N")[..12]);
-            Directory.CreateDirectory(tmpDir);
-            try
-            {
-                var types = PrepareWrites(plan.Writes, tmpDir);
-                foreach (var (full, key) in plan.Deletes)
-                {
-                    DeletePath(full);
-                    State.ForgetUnder(key);
-                }
-
-                for (var i = 0; i < plan.Writes.Count; i++)
-                {
-                    var w = plan.Writes[i];
-                    if (types[i] is not { } type)
-                    {
-                        // A relink with no link type available: the workspace file already has the right bytes.
-                        continue;
-                    }
-
-                    written++;
-                    Directory.CreateDirectory(Path.GetDirectoryName(w.Full)!);
-                    if (Directory.Exists(w.Full) && new DirectoryInfo(w.Full).LinkTarget is null)
-                    {
-                        Directory.Delete(w.Full, recursive: true);
-                    }
-
-                    File.Move(Path.Combine(tmpDir, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), w.Full, overwrite: true);
-                    if (FileStat.TryGet(w.Full) is { } st)
-                    {
-                        State.Record(w.Key, st, w.Oid);
-                    }
-
-                    linkCounts[type] = linkCounts.GetValueOrDefault(type) + 1;
-                }
-            }
-            finally
-            {
-                DeleteTree(tmpDir);
-            }
-        }
-        else
-        {
-            foreach (var (full, key) in plan.Deletes)
-            {
-                DeletePath(full);
-                State.ForgetUnder(key);
-            }
-        }
-
-        foreach (var folder in plan.Folders)
-        {
-            SafePath.EnsureInside(_repo.WorkDir, folder, "checkout target");
-            Directory.CreateDirectory(folder);
-        }
-
-        var changed = plan.ChangedOuts.Order(StringComparer.Ordinal).ToList();
-        return new CheckoutResult(outCount, written, plan.Deletes.Count, plan.Unchanged, changed, linkCounts);
-    }
-
-    private static GitMlException ObjectStore_Missing(WriteOp w) => new(
-        $"object {w.Oid} for '{w.Key}' is not in the cache",
-        "run 'git ml pull' (or 'git ml fetch') to download it from the remote; nothing was changed",
-        ExitCode.NotFound);
-
-    private LinkType?[] PrepareWrites(List<WriteOp> writes, string tmpDir)
-    {
-        var types = new LinkType?[writes.Count];
-        long bytesTotal = writes.Sum(w => w.Size);
-        long bytesDone = 0;
-        long filesDone = 0;
-        var progress = _progress;
-        Action<long>? onBytes = progress is null ? null : n =>
-        {
-            var done = Interlocked.Add(ref bytesDone, n);
-            progress.Report(new WorkProgress("checkout", Interlocked.Read(ref filesDone), writes.Count, done, bytesTotal));
-        };
-        InParallel(writes.Count, i =>
-        {
-            var w = writes[i];
-            types[i] = Linker.Create(w.Oid, Path.Combine(tmpDir, i.ToString(System.Globalization.CultureInfo.InvariantCulture)), w.IsExec, onBytes, allowCopy: !w.Relink);
-            var files = Interlocked.Increment(ref filesDone);
-            if (progress is not null)
-            {
-                var bytes = types[i] is LinkType.Copy ? Interlocked.Read(ref bytesDone) : Interlocked.Add(ref bytesDone, w.Size);
-                progress.Report(new WorkProgress("checkout", files, writes.Count, bytes, bytesTotal));
-            }
-        });
-        return types;
-    }
-
-    // ---------------------------------------------------------------- shared helpers
-
-    /// <summary>Runs <paramref name="body"/> for 0..count-1 on all cores; a failure surfaces as itself, not wrapped.</summary>
-    private static void InParallel(int count, Action<int> body)
-    {
-        try
-        {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, body);
-        }
-        catch (AggregateException ex)
-        {
-            var first = ex.Flatten().InnerExceptions.OrderBy(e => e is GitMlException ? 0 : 1).First();
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(first);
-        }
-    }
-
     private IEnumerable<string> UncachedFiles(string repoPath)
     {
-        var scan = ScanPath(repoPath, forbidPointers: false);
+        var scan = _scanner.ScanPath(repoPath, forbidPointers: false);
         if (scan.Stat is null)
         {
             return [];
         }
 
-        var items = scan.Files ?? [FileItemOf(scan)];
-        var oids = ComputeOids(items, store: false, "checking");
+        var items = scan.Files ?? [scan.AsFile()];
+        var oids = _hasher.ComputeOids(items, store: false, "checking");
         return items.Where((_, i) => !_repo.Cache.Contains(oids[i])).Select(f => f.StateKey).ToList();
     }
 
@@ -1051,34 +470,5 @@ public sealed class DataService : IDisposable
         }
 
         return result;
-    }
-
-    private static string Names(List<string> paths) =>
-        paths.Count <= 10 ? string.Join(", ", paths) : string.Join(", ", paths.Take(10)) + $" and {paths.Count - 10} more";
-
-    private static void DeletePath(string full)
-    {
-        var st = FileStat.TryGet(full, followLinks: false);
-        if (st is null)
-        {
-            return;
-        }
-
-        if (st.Value.IsDirectory)
-        {
-            DeleteTree(full);
-        }
-        else
-        {
-            File.Delete(full);
-        }
-    }
-
-    private static void DeleteTree(string dir)
-    {
-        if (Directory.Exists(dir))
-        {
-            Directory.Delete(dir, recursive: true);
-        }
     }
 }
