@@ -16,6 +16,7 @@ internal static class CommandCatalog
         yield return CommitCommand.Create(ctx);
         yield return CheckoutCommand.Create(ctx);
         yield return RemoveCommand.Create(ctx);
+        yield return DiffCommand.Create(ctx);
 
         // Remotes (issue 3)
         yield return RemoteCommand.Create(ctx);

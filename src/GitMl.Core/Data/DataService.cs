@@ -88,6 +88,21 @@ public sealed class DataService : IDisposable
         return WorkspaceHasher.BuildManifest(scan.Files, oids).ComputeOid();
     }
 
+    /// <summary>
+    /// The manifest the folder at <paramref name="repoPath"/> has now, or null when it does not exist or is not a
+    /// folder. Files whose stat matches the state database are not read; nothing is written to the cache.
+    /// </summary>
+    public DirectoryManifest? ComputeManifest(string repoPath)
+    {
+        var scan = _scanner.ScanPath(repoPath, forbidPointers: false);
+        if (scan.Files is null)
+        {
+            return null;
+        }
+
+        return WorkspaceHasher.BuildManifest(scan.Files, _hasher.ComputeOids(scan.Files, store: false, "hashing"));
+    }
+
     /// <summary>Compares the workspace at <paramref name="tracked"/>'s path with what it records.</summary>
     public OutStatus GetStatus(TrackedOut tracked)
     {

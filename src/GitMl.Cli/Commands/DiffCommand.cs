@@ -1,0 +1,130 @@
+using System.CommandLine;
+using GitMl.Core.Data;
+using GitMl.Core.Metrics;
+
+namespace GitMl.Cli.Commands;
+
+/// <summary><c>git ml diff [a] [b]</c>: tracked files added, deleted, modified or renamed between two revisions.</summary>
+internal static class DiffCommand
+{
+    public static Command Create(CliContext ctx)
+    {
+        var revs = new RevisionPairArguments();
+        var targets = new Option<string[]>("--targets", "-t") { Description = "Only these tracked paths (or files inside tracked folders)", AllowMultipleArgumentsPerToken = true };
+        var showHash = new Option<bool>("--show-hash") { Description = "Show the first 8 characters of each oid" };
+        var markdown = new Option<bool>("--md") { Description = "Write a GitHub Markdown table" };
+        var json = new Option<bool>("--json") { Description = "Write JSON: added, deleted, modified, renamed, not_in_cache" };
+        var command = new Command("diff", "Show tracked files added, deleted, modified or renamed between two revisions (default HEAD vs workspace)")
+        {
+            targets, showHash, markdown, json,
+        };
+        revs.AddTo(command);
+        command.SetAction(parse =>
+        {
+            using var repo = ctx.OpenRepository();
+            var source = new RevisionSource(repo.Git, repo.WorkDir);
+            var (oldRev, newRev) = revs.Resolve(parse, source);
+            var rel = (parse.GetValue(targets) ?? []).Select(p => repo.ToRepoRelative(p, ctx.Cwd)).ToList();
+            using var data = new DataService(repo, ctx.Progress());
+            var diff = new DataDiffService(repo, data).Diff(oldRev, newRev, rel);
+            foreach (var folder in diff.NotInCache)
+            {
+                ctx.Err.WriteLine($"note: the manifest of {folder} is not in the cache; compared as a whole ('git ml fetch --all-commits' brings it)");
+            }
+
+            if (parse.GetValue(json))
+            {
+                JsonOut.Write(ctx, new
+                {
+                    added = Of(diff, DataChangeKind.Added).Select(c => new { path = c.Path, hash = c.NewOid }),
+                    deleted = Of(diff, DataChangeKind.Deleted).Select(c => new { path = c.Path, hash = c.OldOid }),
+                    modified = Of(diff, DataChangeKind.Modified).Select(c => new { path = c.Path, hash = new { old = c.OldOid, @new = c.NewOid } }),
+                    renamed = Of(diff, DataChangeKind.Renamed).Select(c => new { path = new { old = c.OldPath, @new = c.Path }, hash = c.NewOid }),
+                    notInCache = diff.NotInCache,
+                });
+                return 0;
+            }
+
+            if (diff.Changes.Count == 0)
+            {
+                ctx.Err.WriteLine($"note: no tracked data changed between {oldRev.Label} and {newRev.Label}");
+                return 0;
+            }
+
+            if (parse.GetValue(markdown))
+            {
+                WriteMarkdown(ctx.Out, diff, parse.GetValue(showHash));
+            }
+            else
+            {
+                WriteText(ctx.Out, diff, parse.GetValue(showHash));
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static IEnumerable<DataChange> Of(DataDiffResult diff, DataChangeKind kind) => diff.Changes.Where(c => c.Kind == kind);
+
+    private static string Short(string? oid) => oid is null ? string.Empty : oid[..Math.Min(8, oid.Length)];
+
+    private static string Hashes(DataChange c) => c.Kind switch
+    {
+        DataChangeKind.Added => Short(c.NewOid),
+        DataChangeKind.Deleted => Short(c.OldOid),
+        DataChangeKind.Renamed => Short(c.NewOid),
+        _ => $"{Short(c.OldOid)}..{Short(c.NewOid)}",
+    };
+
+    private static string Where(DataChange c) => c.Kind == DataChangeKind.Renamed ? $"{c.OldPath} -> {c.Path}" : c.Path;
+
+    private static void WriteText(TextWriter w, DataDiffResult diff, bool showHash)
+    {
+        var first = true;
+        foreach (var kind in new[] { DataChangeKind.Added, DataChangeKind.Deleted, DataChangeKind.Modified, DataChangeKind.Renamed })
+        {
+            var rows = Of(diff, kind).ToList();
+            if (rows.Count == 0)
+            {
+                continue;
+            }
+
+            if (!first)
+            {
+                w.WriteLine();
+            }
+
+            first = false;
+            w.WriteLine(kind + ":");
+            var width = showHash ? rows.Max(r => Hashes(r).Length) : 0;
+            foreach (var r in rows)
+            {
+                w.WriteLine(showHash ? $"    {Hashes(r).PadRight(width)}  {Where(r)}" : $"    {Where(r)}");
+            }
+        }
+
+        w.WriteLine();
+        w.WriteLine($"files summary: {diff.FileCount(DataChangeKind.Added)} added, {diff.FileCount(DataChangeKind.Deleted)} deleted, " +
+            $"{diff.FileCount(DataChangeKind.Renamed)} renamed, {diff.FileCount(DataChangeKind.Modified)} modified");
+    }
+
+    private static void WriteMarkdown(TextWriter w, DataDiffResult diff, bool showHash)
+    {
+        w.WriteLine(showHash ? "| Status | Hash | Path |" : "| Status | Path |");
+        w.WriteLine(showHash ? "|---|---|---|" : "|---|---|");
+        foreach (var c in diff.Changes)
+        {
+            var path = Escape(Where(c));
+            var status = c.Kind.ToString().ToLowerInvariant();
+            w.WriteLine(showHash ? $"| {status} | {Hashes(c)} | {path} |" : $"| {status} | {path} |");
+        }
+
+        w.WriteLine();
+        w.WriteLine($"files summary: {diff.FileCount(DataChangeKind.Added)} added, {diff.FileCount(DataChangeKind.Deleted)} deleted, " +
+            $"{diff.FileCount(DataChangeKind.Renamed)} renamed, {diff.FileCount(DataChangeKind.Modified)} modified");
+    }
+
+    // A '|' in a file name would end the table cell.
+    private static string Escape(string text) => text.Replace("|", "\\|");
+}

@@ -1,0 +1,193 @@
+using GitMl.Core.Metrics;
+using GitMl.Core.Pointers;
+
+namespace GitMl.Core.Data;
+
+/// <summary>How a tracked path differs between two revisions.</summary>
+public enum DataChangeKind
+{
+    /// <summary>Only the new revision has it.</summary>
+    Added,
+
+    /// <summary>Only the old revision has it.</summary>
+    Deleted,
+
+    /// <summary>Both have it, with different bytes.</summary>
+    Modified,
+
+    /// <summary>The old revision's bytes are at a new path (one deleted and one added path with the same oid).</summary>
+    Renamed,
+}
+
+/// <summary>
+/// One changed path. A tracked folder itself appears with a trailing <c>/</c> (its oid is its manifest's); the files in
+/// it appear one by one. <see cref="OldPath"/> is set for <see cref="DataChangeKind.Renamed"/> only.
+/// </summary>
+public sealed record DataChange(DataChangeKind Kind, string Path, string? OldPath, string? OldOid, string? NewOid)
+{
+    /// <summary>True for the entry of a tracked folder as a whole (its path ends with <c>/</c>).</summary>
+    public bool IsFolder => Path.EndsWith('/');
+}
+
+/// <summary>What <see cref="DataDiffService.Diff"/> found: changes sorted by kind then path, and the folders it could not look into.</summary>
+public sealed record DataDiffResult(RevisionRef Old, RevisionRef New, IReadOnlyList<DataChange> Changes, IReadOnlyList<string> NotInCache)
+{
+    /// <summary>Changed files (not folder entries) of one kind.</summary>
+    public int FileCount(DataChangeKind kind) => Changes.Count(c => c.Kind == kind && !c.IsFolder);
+}
+
+/// <summary>
+/// <c>git ml diff</c>: the tracked files added, deleted, modified or renamed between two revisions, like <c>dvc diff</c>.
+/// A commit's side comes from its pointer files and <c>gitml.lock</c> (read through Git, no checkout) and, for tracked
+/// folders, their manifests in the cache; the workspace's side is the data as it is on disk now, hashed through the
+/// state database (unchanged files are not read). Nothing is written and no remote is contacted: a commit's folder
+/// whose manifest is not cached is compared as a whole and listed in <see cref="DataDiffResult.NotInCache"/>.
+/// </summary>
+public sealed class DataDiffService
+{
+    private readonly GitMlRepository _repo;
+    private readonly DataService _data;
+
+    /// <summary>Creates the service; <paramref name="data"/> hashes the workspace side.</summary>
+    public DataDiffService(GitMlRepository repo, DataService data)
+    {
+        _repo = repo;
+        _data = data;
+    }
+
+    /// <summary>
+    /// Compares <paramref name="old"/> with <paramref name="new"/>, limited to <paramref name="targets"/> (repository-relative
+    /// paths of tracked data or of files inside tracked folders) when given. A target that names no tracked path on
+    /// either side is an <see cref="ExitCode.NotFound"/> error.
+    /// </summary>
+    public DataDiffResult Diff(RevisionRef old, RevisionRef @new, IReadOnlyList<string>? targets = null)
+    {
+        var notInCache = new SortedSet<string>(StringComparer.Ordinal);
+        var a = Listing(old, notInCache);
+        var b = Listing(@new, notInCache);
+
+        // A folder whose manifest one side cannot read is compared as a whole; its files, known on one side only,
+        // would otherwise all look added or deleted.
+        foreach (var folder in notInCache)
+        {
+            a = a.Where(e => e.Key == folder || !e.Key.StartsWith(folder, StringComparison.Ordinal)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+            b = b.Where(e => e.Key == folder || !e.Key.StartsWith(folder, StringComparison.Ordinal)).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        }
+        if (targets is { Count: > 0 })
+        {
+            foreach (var t in targets)
+            {
+                if (!a.Keys.Concat(b.Keys).Any(k => Matches(k, t)))
+                {
+                    throw new GitMlException(
+                        $"'{t}' is not tracked by GitMl in {old.Label} or {@new.Label}",
+                        "name tracked data, or a file inside a tracked folder; 'git ml status' lists what is tracked",
+                        ExitCode.NotFound);
+                }
+            }
+
+            a = a.Where(e => targets.Any(t => Matches(e.Key, t))).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+            b = b.Where(e => targets.Any(t => Matches(e.Key, t))).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal);
+        }
+
+        var added = new List<DataChange>();
+        var deleted = new List<DataChange>();
+        var changes = new List<DataChange>();
+        foreach (var (path, oid) in b)
+        {
+            if (!a.TryGetValue(path, out var was))
+            {
+                added.Add(new DataChange(DataChangeKind.Added, path, null, null, oid));
+            }
+            else if (was != oid)
+            {
+                changes.Add(new DataChange(DataChangeKind.Modified, path, null, was, oid));
+            }
+        }
+
+        foreach (var (path, oid) in a)
+        {
+            if (!b.ContainsKey(path))
+            {
+                deleted.Add(new DataChange(DataChangeKind.Deleted, path, null, oid, null));
+            }
+        }
+
+        // A rename is a deleted file whose exact bytes were added elsewhere; pair them in path order so the result is
+        // stable. Folder entries are not paired: their files are.
+        var goneByOid = deleted.Where(d => !d.IsFolder).OrderBy(d => d.Path, StringComparer.Ordinal)
+            .GroupBy(d => d.OldOid!, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => new Queue<DataChange>(g), StringComparer.Ordinal);
+        foreach (var add in added.OrderBy(x => x.Path, StringComparer.Ordinal).ToList())
+        {
+            if (!add.IsFolder && goneByOid.TryGetValue(add.NewOid!, out var queue) && queue.Count > 0)
+            {
+                var gone = queue.Dequeue();
+                added.Remove(add);
+                deleted.Remove(gone);
+                changes.Add(new DataChange(DataChangeKind.Renamed, add.Path, gone.Path, gone.OldOid, add.NewOid));
+            }
+        }
+
+        changes.AddRange(added);
+        changes.AddRange(deleted);
+        changes.Sort((x, y) => x.Kind != y.Kind ? x.Kind.CompareTo(y.Kind) : string.CompareOrdinal(x.Path, y.Path));
+        return new DataDiffResult(old, @new, changes, notInCache.ToList());
+    }
+
+    private static bool Matches(string key, string target)
+    {
+        var path = key.TrimEnd('/');
+        return path == target || path.StartsWith(target + "/", StringComparison.Ordinal);
+    }
+
+    /// <summary>Every tracked path at <paramref name="rev"/> with its oid: file outs, folder entries (<c>dir/</c>) and their files.</summary>
+    private Dictionary<string, string> Listing(RevisionRef rev, ISet<string> notInCache)
+    {
+        var outs = rev.IsWorkspace ? PointerDiscovery.WorkspaceOuts(_repo.WorkDir) : PointerDiscovery.CommitOuts(_repo.Git, rev.Sha!);
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var o in outs)
+        {
+            if (!o.Out.IsDirectory)
+            {
+                var oid = rev.IsWorkspace ? _data.ComputeOid(o.RepoPath) : o.Out.Oid;
+                if (oid is not null)
+                {
+                    files[o.RepoPath] = oid;
+                }
+
+                continue;
+            }
+
+            DirectoryManifest? manifest;
+            string? folderOid;
+            if (rev.IsWorkspace)
+            {
+                manifest = _data.ComputeManifest(o.RepoPath);
+                folderOid = manifest?.ComputeOid();
+            }
+            else
+            {
+                folderOid = o.Out.Oid;
+                manifest = _repo.Cache.Contains(folderOid) ? _repo.Cache.ReadManifest(folderOid) : null;
+                if (manifest is null)
+                {
+                    notInCache.Add(o.RepoPath + "/");
+                }
+            }
+
+            if (folderOid is null)
+            {
+                continue;
+            }
+
+            files[o.RepoPath + "/"] = folderOid;
+            foreach (var e in manifest?.Entries ?? [])
+            {
+                files[o.RepoPath + "/" + e.RelPath] = e.Oid;
+            }
+        }
+
+        return files;
+    }
+}
