@@ -17,22 +17,16 @@ public static class Oid
             return false;
         }
 
-        var core = oid.EndsWith(DirSuffix, StringComparison.Ordinal) ? oid[..^DirSuffix.Length] : oid;
-        if (core.Length != 64)
+        var core = oid.AsSpan();
+        if (core.EndsWith(DirSuffix, StringComparison.Ordinal))
         {
-            return false;
+            core = core[..^DirSuffix.Length];
         }
 
-        foreach (var c in core)
-        {
-            if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return core.Length == 64 && !core.ContainsAnyExcept(HexLower);
     }
+
+    private static readonly System.Buffers.SearchValues<char> HexLower = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     /// <summary>True for a directory manifest oid.</summary>
     public static bool IsDir(string oid) => oid.EndsWith(DirSuffix, StringComparison.Ordinal);

@@ -49,6 +49,39 @@ public class DirectoryManifestTests
         var ex = Assert.Throws<GitMlException>(() => DirectoryManifest.Parse(Encoding.UTF8.GetBytes(json), "test"));
         Assert.Equal(ExitCode.InvalidInput, ex.ExitCode);
     }
+
+    [Fact]
+    public void Parse_EscapedNamesAndUnknownProperties_AreReadAsJsonSaysAndIgnored()
+    {
+        // Given an entry whose property names are escaped and which carries a property GitMl does not know
+        var json = $"[{{\"rel\\u0070ath\":\"a.bin\",\"extra\":{{\"x\":[1,2]}},\"oid\":\"{OidA}\",\"size\":7,\"isexec\":true}}]";
+
+        // When it is parsed
+        var entry = DirectoryManifest.Parse(Encoding.UTF8.GetBytes(json), "test").Entries.Single();
+
+        // Then the escaped names count, the unknown property is skipped, and the entry is complete
+        Assert.Equal(new ManifestEntry("a.bin", OidA, 7, true), entry);
+    }
+
+    [Theory]
+    [InlineData("[{\"relpath\":\"a\",\"relpath\":\"b\",\"oid\":\"OID\",\"size\":1}]", "repeated relpath")]
+    [InlineData("[{\"relpath\":\"a\",\"oid\":\"OID\"}]", "lacks relpath, oid or size")]
+    [InlineData("[{\"relpath\":\"a\",\"oid\":\"OID\",\"size\":\"1\"}]", "bad or repeated size")]
+    [InlineData("[{\"relpath\":\"a\",\"oid\":\"OID\",\"size\":1}] []", "")]
+    [InlineData("{\"relpath\":\"a\"}", "not a JSON array")]
+    [InlineData("[1]", "not an object")]
+    public void Parse_MalformedEntry_IsACorruptedManifest(string json, string says)
+    {
+        // Given a manifest whose structure is wrong
+        var bytes = Encoding.UTF8.GetBytes(json.Replace("OID", OidA));
+
+        // When it is parsed
+        var ex = Assert.Throws<GitMlException>(() => DirectoryManifest.Parse(bytes, "test"));
+
+        // Then it is refused as corrupted, saying why
+        Assert.Equal(ExitCode.Corrupted, ex.ExitCode);
+        Assert.Contains(says, ex.Message);
+    }
 }
 
 public class CompareUtf8Tests
