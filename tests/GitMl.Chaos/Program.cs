@@ -10,7 +10,8 @@ namespace GitMl.Chaos;
 /// matches its oid; every pointer and lock file parses; no data file holds bytes other than its old or new version;
 /// every byte string that existed before or that the reference run keeps is still somewhere (workspace, cache, remote);
 /// and running the command again converges to exactly the reference state.
-/// Usage: dotnet run --project tests/GitMl.Chaos -- [--kills 200] [--seed 1] [--ops add,push] [--cli PATH] [--keep].
+/// With <c>--s3</c> the remote is a bucket on a real moto_server (started here) instead of a directory.
+/// Usage: dotnet run --project tests/GitMl.Chaos -- [--kills 200] [--seed 1] [--ops add,push] [--s3] [--cli PATH] [--keep].
 /// </summary>
 internal static class Program
 {
@@ -23,7 +24,8 @@ internal static class Program
         var cli = StringArg(args, "--cli") ?? BuildCli();
         var work = Path.Combine(Path.GetTempPath(), "gitml-chaos", $"seed{seed}-{Environment.ProcessId}");
         Directory.CreateDirectory(work);
-        Console.WriteLine($"chaos: git-ml at {cli}; seed {seed}; {kills} kills; work in {work}");
+        using var s3 = args.Contains("--s3") ? S3Store.Start() : null;
+        Console.WriteLine($"chaos: git-ml at {cli}; seed {seed}; {kills} kills; remote: {(s3 is null ? "directory" : "S3 on moto_server at " + s3.Endpoint)}; work in {work}");
 
         var rng = new Random(seed);
         var scenarios = new Scenarios(cli, seed).All().Where(s => only is null || only.Contains(s.Name)).ToList();
@@ -35,7 +37,7 @@ internal static class Program
             var prepared = new List<(Scenario Scenario, World Before, World Reference, Snapshot BeforeSnap, Snapshot RefSnap, TimeSpan Duration)>();
             foreach (var s in scenarios)
             {
-                var before = new World(Path.Combine(work, s.Name + "-before"));
+                var before = new World(Path.Combine(work, s.Name + "-before"), s3).Fresh();
                 s.Setup(before);
                 var reference = before.CopyTo(Path.Combine(work, s.Name + "-reference"));
                 var r = Proc.Run(cli, s.Args, reference.Repo);
@@ -44,8 +46,9 @@ internal static class Program
                     throw new InvalidOperationException($"reference run of 'git ml {string.Join(' ', s.Args)}' failed ({r.ExitCode}): {r.StdErr}");
                 }
 
-                prepared.Add((s, before, reference, Snapshot.Take(before), Snapshot.Take(reference), r.Elapsed));
-                Console.WriteLine($"  {s.Name}: reference run {r.Elapsed.TotalMilliseconds:F0} ms");
+                var refSnap = Snapshot.Take(reference);
+                prepared.Add((s, before, reference, Snapshot.Take(before), refSnap, r.Elapsed));
+                Console.WriteLine($"  {s.Name}: reference run {r.Elapsed.TotalMilliseconds:F0} ms; then {refSnap.Cache.Count} cache and {refSnap.Remote.Count} remote objects");
             }
 
             var perOp = prepared.ToDictionary(p => p.Scenario.Name, _ => new Tally());
@@ -110,7 +113,8 @@ internal static class Program
         }
 
         Console.WriteLine($"kills: {totals.Kills}, corrupt: {totals.Corrupt}, lost: {totals.Lost}, diverged: {totals.Diverged} " +
-            $"(runs that finished before their kill: {totals.Finished}; litter: {totals.Litter}; partial stage outputs: {totals.StagePartial}; seed {seed}; {sw.Elapsed.TotalSeconds:F0} s)");
+            $"(runs that finished before their kill: {totals.Finished}; litter: {totals.Litter}; partial stage outputs: {totals.StagePartial}; seed {seed}; " +
+            $"remote {(s3 is null ? "directory" : "S3")}; {sw.Elapsed.TotalSeconds:F0} s)");
         return totals.Corrupt + totals.Lost + totals.Diverged == 0 ? 0 : 1;
     }
 

@@ -84,7 +84,19 @@ internal sealed class Scenarios
     {
         Git(w, "init", "-q", "-b", "main");
         Ml(w, "init");
-        Ml(w, "remote", "add", "storage", "../remote", "--default");
+        if (w.S3 is null)
+        {
+            Ml(w, "remote", "add", "storage", "../remote", "--default");
+        }
+        else
+        {
+            // In config.local (not committed): a copied world points its copy at a bucket of its own.
+            Ml(w, "remote", "add", "storage", $"s3://{w.Bucket}/{World.Prefix}", "--default", "--local");
+            Ml(w, "remote", "modify", "storage", "endpointurl", w.S3.Endpoint, "--local");
+            Ml(w, "remote", "modify", "storage", "access_key_id", "chaos", "--local");
+            Ml(w, "remote", "modify", "storage", "secret_access_key", "chaos-secret", "--local");
+        }
+
         Git(w, "add", "-A");
         Git(w, "commit", "-q", "-m", "init");
     }

@@ -67,8 +67,63 @@ internal sealed class Snapshot
         }
 
         ReadStore(Path.Combine(work, ".gitml", "cache"), s.Cache, s, "cache");
-        ReadStore(world.RemoteDir, s.Remote, s, "remote");
+        if (world.S3 is null)
+        {
+            ReadStore(world.RemoteDir, s.Remote, s, "remote");
+        }
+        else
+        {
+            ReadBucket(world, s);
+        }
+
         return s;
+    }
+
+    /// <summary>
+    /// An S3 world's remote: every key under the prefix must be a verified object (S3 has no temp keys: an upload is
+    /// visible only when complete, and unfinished multipart uploads are not listed), or a run-cache entry.
+    /// </summary>
+    private static void ReadBucket(World world, Snapshot s)
+    {
+        foreach (var key in world.S3!.Keys(world.Bucket!, World.Prefix + "/"))
+        {
+            var rel = key[(World.Prefix.Length + 1)..];
+            if (rel.StartsWith("runs/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var parts = rel.Split('/');
+            var oid = parts.Length == 3 && parts[0] == "b3" ? parts[1] + parts[2] : rel;
+            if (!Oid.IsValid(oid))
+            {
+                s.Corrupt.Add($"remote: stray key {key}");
+                continue;
+            }
+
+            var bytes = world.S3.Get(world.Bucket!, key);
+            var actual = Blake3Hasher.Hash(bytes);
+            if (actual != Oid.Digest(oid))
+            {
+                s.Corrupt.Add($"remote: {oid} holds bytes hashing to {actual}");
+                continue;
+            }
+
+            if (Oid.IsDir(oid))
+            {
+                try
+                {
+                    s.ManifestEntries[oid] = DirectoryManifest.Parse(bytes, oid).Entries.Select(e => e.Oid).ToList();
+                }
+                catch (GitMlException ex)
+                {
+                    s.Corrupt.Add($"remote: manifest {oid}: {ex.Message}");
+                    continue;
+                }
+            }
+
+            s.Remote.Add(oid);
+        }
     }
 
     private static void ReadStore(string root, HashSet<string> into, Snapshot s, string what)
