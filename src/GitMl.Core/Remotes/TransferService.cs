@@ -361,17 +361,7 @@ public sealed class TransferService
         }
         catch (GitMlException ex) when (ex.ExitCode is ExitCode.Corrupted or ExitCode.NotFound)
         {
-            lock (result)
-            {
-                if (ex.ExitCode == ExitCode.Corrupted)
-                {
-                    result.Corrupt.Add(ex);
-                }
-                else
-                {
-                    result.Missing.Add(oid);
-                }
-            }
+            RecordFailure(result, oid, ex);
         }
         catch (IOException io) when (IsDiskFull(io))
         {
@@ -416,17 +406,7 @@ public sealed class TransferService
         }
         catch (GitMlException ex) when (ex.ExitCode is ExitCode.Corrupted or ExitCode.NotFound)
         {
-            lock (result)
-            {
-                if (ex.ExitCode == ExitCode.Corrupted)
-                {
-                    result.Corrupt.Add(ex);
-                }
-                else
-                {
-                    result.Missing.Add(oid);
-                }
-            }
+            RecordFailure(result, oid, ex);
         }
         catch (IOException io) when (IsDiskFull(io))
         {
@@ -435,6 +415,22 @@ public sealed class TransferService
         finally
         {
             AtomicFile.TryDelete(tmp);
+        }
+    }
+
+    /// <summary>A bad or missing object fails only itself: the rest of the fetch goes on, and the result names it.</summary>
+    private static void RecordFailure(TransferResult result, string oid, GitMlException ex)
+    {
+        lock (result)
+        {
+            if (ex.ExitCode == ExitCode.Corrupted)
+            {
+                result.Corrupt.Add(ex);
+            }
+            else
+            {
+                result.Missing.Add(oid);
+            }
         }
     }
 

@@ -149,31 +149,13 @@ public sealed class TensorData
                 SummarizeFloats(f, ref sum, ref min, ref max);
                 break;
             case double[] d:
-                foreach (var v in d)
-                {
-                    sum += v;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
-                }
-
+                SummarizeNumbers<double>(d, ref sum, ref min, ref max);
                 break;
             case int[] n:
-                foreach (var v in n)
-                {
-                    sum += v;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
-                }
-
+                SummarizeNumbers<int>(n, ref sum, ref min, ref max);
                 break;
             case long[] l:
-                foreach (var v in l)
-                {
-                    sum += v;
-                    min = Math.Min(min, v);
-                    max = Math.Max(max, v);
-                }
-
+                SummarizeNumbers<long>(l, ref sum, ref min, ref max);
                 break;
             case bool[] b:
                 foreach (var v in b)
@@ -195,6 +177,18 @@ public sealed class TensorData
                 }
 
                 break;
+        }
+    }
+
+    private static void SummarizeNumbers<T>(ReadOnlySpan<T> values, ref double sum, ref double min, ref double max)
+        where T : INumberBase<T>
+    {
+        foreach (var v in values)
+        {
+            var x = double.CreateTruncating(v);
+            sum += x;
+            min = Math.Min(min, x);
+            max = Math.Max(max, x);
         }
     }
 
