@@ -162,6 +162,31 @@ public class BinaryTensorTests
         Assert.Equal(length == 0 ? double.NegativeInfinity : values.Max(), max);
     }
 
+    [Fact]
+    public void Summarize_IntegerDoubleAndBoolTensors_GiveCountSumMinMax()
+    {
+        // Given one tensor of each non-float datatype the stats endpoint summarizes
+        var cases = new (TensorData Tensor, double Sum, double Min, double Max)[]
+        {
+            (new TensorData(TensorElementType.Int64, [3], new long[] { -7, 1L << 40, 2 }), -7 + (double)(1L << 40) + 2, -7, 1L << 40),
+            (new TensorData(TensorElementType.Int32, [3], new[] { 5, -3, 9 }), 11, -3, 9),
+            (new TensorData(TensorElementType.Double, [2], new[] { 0.5, -1.25 }), -0.75, -1.25, 0.5),
+            (new TensorData(TensorElementType.Bool, [3], new[] { true, false, true }), 2, 0, 1),
+        };
+
+        foreach (var (tensor, expectedSum, expectedMin, expectedMax) in cases)
+        {
+            // When each is summarized
+            tensor.Summarize(out var count, out var sum, out var min, out var max);
+
+            // Then the figures are those of its values as doubles
+            Assert.Equal(tensor.Length, count);
+            Assert.Equal(expectedSum, sum);
+            Assert.Equal(expectedMin, min);
+            Assert.Equal(expectedMax, max);
+        }
+    }
+
     private static async Task<List<WeakReference>> RunBatchedAsync(LoadedModel model)
     {
         var weak = new List<WeakReference>();
