@@ -42,6 +42,8 @@ git ml add data/train.csv data/images
 git add data/train.csv.gitml data/images.gitml
 git commit -qm "data v2"
 git ml status
+echo "-- git ml diff HEAD~1 HEAD: what changed in the data between the two commits"
+git ml diff HEAD~1 HEAD
 
 echo "== back to version 1: git ml checkout HEAD~1"
 git ml checkout HEAD~1
