@@ -4,7 +4,7 @@ namespace GitMl.Core.Data;
 
 /// <summary>
 /// What the parts of one command's data work share: the repository, the state database and the linker (both loaded on
-/// first use, before any parallel work touches them), progress and log.
+/// first use, once, whichever thread gets there first), progress and log.
 /// </summary>
 internal sealed class DataRun
 {
@@ -24,9 +24,11 @@ internal sealed class DataRun
 
     public ILogger Logger { get; }
 
-    public StateDb State => _state ??= StateDb.Load(Repo.TmpDir);
+    // Both are first touched inside parallel loops (hashing records state, checkout links files): one instance each,
+    // or a link type dropped by one thread and the objects verified by another would be forgotten.
+    public StateDb State => LazyInitializer.EnsureInitialized(ref _state, () => StateDb.Load(Repo.TmpDir));
 
-    public WorkspaceLinker Linker => _linker ??= new WorkspaceLinker(Repo.Cache, WorkspaceLinker.Parse(Repo.Config.CacheTypes));
+    public WorkspaceLinker Linker => LazyInitializer.EnsureInitialized(ref _linker, () => new WorkspaceLinker(Repo.Cache, WorkspaceLinker.Parse(Repo.Config.CacheTypes)));
 
     /// <summary>Saves the state database if this run loaded it.</summary>
     public void SaveState() => _state?.Save();
