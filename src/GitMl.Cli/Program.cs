@@ -8,8 +8,18 @@ namespace GitMl.Cli;
 /// <summary>Entry point of <c>git-ml</c>. Git runs it as <c>git ml …</c> when it is on PATH.</summary>
 public static class Program
 {
-    public static int Main(string[] args) =>
-        Run(args, Console.Out, Console.Error, Environment.CurrentDirectory, !Console.IsErrorRedirected);
+    public static int Main(string[] args)
+    {
+        if (!args.Contains("serve"))
+        {
+            // YamlDotNet builds a RegexOptions.Compiled regex on its first parse: 14 ms of Reflection.Emit on every
+            // command (measured, docs/benchmarks.md). Without dynamic code the regex is interpreted, which a CLI that
+            // parses a few small files never notices. The server keeps compiled code: its request delegates run hot.
+            AppContext.SetSwitch("System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported", false);
+        }
+
+        return Run(args, Console.Out, Console.Error, Environment.CurrentDirectory, !Console.IsErrorRedirected);
+    }
 
     /// <summary>
     /// Runs one command line; tests call this with their own writers, working directory and, in
