@@ -17,4 +17,10 @@ internal sealed class RevisionPairArguments
 
     public (RevisionRef Old, RevisionRef New) Resolve(ParseResult parse, RevisionSource source) =>
         (source.Resolve(parse.GetValue(_old) ?? "HEAD"), source.Resolve(parse.GetValue(_new) ?? RevisionRef.Workspace));
+
+    /// <summary>Resolves <c>b</c> alone (default: the workspace).</summary>
+    public RevisionRef ResolveNew(ParseResult parse, RevisionSource source) => source.Resolve(parse.GetValue(_new) ?? RevisionRef.Workspace);
+
+    /// <summary>True when the user left out <c>a</c> (so it defaults to HEAD).</summary>
+    public bool OldIsDefault(ParseResult parse) => parse.GetValue(_old) is null;
 }

@@ -23,10 +23,23 @@ internal static class DiffCommand
         {
             using var repo = ctx.OpenRepository();
             var source = new RevisionSource(repo.Git, repo.WorkDir);
-            var (oldRev, newRev) = revs.Resolve(parse, source);
             var rel = (parse.GetValue(targets) ?? []).Select(p => repo.ToRepoRelative(p, ctx.Cwd)).ToList();
             using var data = new DataService(repo, ctx.Progress());
-            var diff = new DataDiffService(repo, data).Diff(oldRev, newRev, rel);
+            DataDiffResult diff;
+            if (revs.OldIsDefault(parse) && repo.Git.HeadSha is null)
+            {
+                // Before the first commit, as git diff does, compare with nothing: everything tracked is added.
+                ctx.Err.WriteLine("note: no commits yet; comparing with an empty history");
+                diff = new DataDiffService(repo, data).Diff(null, revs.ResolveNew(parse, source), rel);
+            }
+            else
+            {
+                var (oldRev, newRev) = revs.Resolve(parse, source);
+                diff = new DataDiffService(repo, data).Diff(oldRev, newRev, rel);
+            }
+
+            var oldLabel = diff.Old?.Label ?? "(no commits)";
+            var newLabel = diff.New.Label;
             foreach (var folder in diff.NotInCache)
             {
                 ctx.Err.WriteLine($"note: the manifest of {folder} is not in the cache; compared as a whole ('git ml fetch --all-commits' brings it)");
@@ -47,7 +60,7 @@ internal static class DiffCommand
 
             if (diff.Changes.Count == 0)
             {
-                ctx.Err.WriteLine($"note: no tracked data changed between {oldRev.Label} and {newRev.Label}");
+                ctx.Err.WriteLine($"note: no tracked data changed between {oldLabel} and {newLabel}");
                 return 0;
             }
 

@@ -30,7 +30,7 @@ public sealed record DataChange(DataChangeKind Kind, string Path, string? OldPat
 }
 
 /// <summary>What <see cref="DataDiffService.Diff"/> found: changes sorted by kind then path, and the folders it could not look into.</summary>
-public sealed record DataDiffResult(RevisionRef Old, RevisionRef New, IReadOnlyList<DataChange> Changes, IReadOnlyList<string> NotInCache)
+public sealed record DataDiffResult(RevisionRef? Old, RevisionRef New, IReadOnlyList<DataChange> Changes, IReadOnlyList<string> NotInCache)
 {
     /// <summary>Changed files (not folder entries) of one kind.</summary>
     public int FileCount(DataChangeKind kind) => Changes.Count(c => c.Kind == kind && !c.IsFolder);
@@ -56,14 +56,14 @@ public sealed class DataDiffService
     }
 
     /// <summary>
-    /// Compares <paramref name="old"/> with <paramref name="new"/>, limited to <paramref name="targets"/> (repository-relative
-    /// paths of tracked data or of files inside tracked folders) when given. A target that names no tracked path on
-    /// either side is an <see cref="ExitCode.NotFound"/> error.
+    /// Compares <paramref name="old"/> (null: nothing, as before a repository's first commit) with <paramref name="new"/>,
+    /// limited to <paramref name="targets"/> (repository-relative paths of tracked data or of files inside tracked
+    /// folders) when given. A target that names no tracked path on either side is an <see cref="ExitCode.NotFound"/> error.
     /// </summary>
-    public DataDiffResult Diff(RevisionRef old, RevisionRef @new, IReadOnlyList<string>? targets = null)
+    public DataDiffResult Diff(RevisionRef? old, RevisionRef @new, IReadOnlyList<string>? targets = null)
     {
         var notInCache = new SortedSet<string>(StringComparer.Ordinal);
-        var a = Listing(old, notInCache);
+        var a = old is null ? new Dictionary<string, string>(StringComparer.Ordinal) : Listing(old, notInCache);
         var b = Listing(@new, notInCache);
 
         // A folder whose manifest one side cannot read is compared as a whole; its files, known on one side only,
@@ -80,7 +80,7 @@ public sealed class DataDiffService
                 if (!a.Keys.Concat(b.Keys).Any(k => Matches(k, t)))
                 {
                     throw new GitMlException(
-                        $"'{t}' is not tracked by GitMl in {old.Label} or {@new.Label}",
+                        $"'{t}' is not tracked by GitMl in {old?.Label ?? "(no commits)"} or {@new.Label}",
                         "name tracked data, or a file inside a tracked folder; 'git ml status' lists what is tracked",
                         ExitCode.NotFound);
                 }

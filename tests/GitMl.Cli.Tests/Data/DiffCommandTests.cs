@@ -94,5 +94,24 @@ public sealed class DiffCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public void Diff_BeforeTheFirstCommit_ListsEverythingTrackedAsAdded()
+    {
+        // Given a repository with tracked data and no commit yet
+        using var fresh = TempGitRepo.Create();
+        CliRunner.Ok(fresh.Root, "init");
+        fresh.Write("data/a.txt", "a\n");
+        fresh.Write("model.bin", "m\n");
+        CliRunner.Ok(fresh.Root, "add", "data", "model.bin");
+
+        // When diff runs with its defaults
+        var r = CliRunner.Run(fresh.Root, "diff");
+
+        // Then it compares with an empty history, as git diff would, instead of failing on the unborn HEAD
+        Assert.Equal(0, r.ExitCode);
+        Assert.Contains("note: no commits yet", r.StdErr);
+        Assert.Equal("Added:\n    data/\n    data/a.txt\n    model.bin\n\nfiles summary: 2 added, 0 deleted, 0 renamed, 0 modified\n", r.StdOut.Replace("\r\n", "\n"));
+    }
+
     public void Dispose() => _repo.Dispose();
 }
