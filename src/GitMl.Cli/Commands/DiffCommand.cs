@@ -1,6 +1,7 @@
 using System.CommandLine;
 using GitMl.Core.Data;
 using GitMl.Core.Metrics;
+using GitMl.Core.Remotes;
 
 namespace GitMl.Cli.Commands;
 
@@ -14,35 +15,48 @@ internal static class DiffCommand
         var showHash = new Option<bool>("--show-hash") { Description = "Show the first 8 characters of each oid" };
         var markdown = new Option<bool>("--md") { Description = "Write a GitHub Markdown table" };
         var json = new Option<bool>("--json") { Description = "Write JSON: added, deleted, modified, renamed, not_in_cache" };
+        var fetch = new Option<bool>("--fetch") { Description = "Download the folder manifests the cache lacks (manifests only) from the remote first" };
+        var remoteName = new Option<string?>("--remote", "-r") { Description = "With --fetch: the remote (default: core.remote)" };
         var command = new Command("diff", "Show tracked files added, deleted, modified or renamed between two revisions (default HEAD vs workspace)")
         {
-            targets, showHash, markdown, json,
+            targets, showHash, markdown, json, fetch, remoteName,
         };
         revs.AddTo(command);
-        command.SetAction(parse =>
+        command.SetAction(async (parse, ct) =>
         {
             using var repo = ctx.OpenRepository();
             var source = new RevisionSource(repo.Git, repo.WorkDir);
             var rel = (parse.GetValue(targets) ?? []).Select(p => repo.ToRepoRelative(p, ctx.Cwd)).ToList();
             using var data = new DataService(repo, ctx.Progress());
-            DataDiffResult diff;
+            RevisionRef? oldRev;
+            RevisionRef newRev;
             if (revs.OldIsDefault(parse) && repo.Git.HeadSha is null)
             {
                 // Before the first commit, as git diff does, compare with nothing: everything tracked is added.
                 ctx.Err.WriteLine("note: no commits yet; comparing with an empty history");
-                diff = new DataDiffService(repo, data).Diff(null, revs.ResolveNew(parse, source), rel);
+                (oldRev, newRev) = (null, revs.ResolveNew(parse, source));
             }
             else
             {
-                var (oldRev, newRev) = revs.Resolve(parse, source);
-                diff = new DataDiffService(repo, data).Diff(oldRev, newRev, rel);
+                (oldRev, newRev) = revs.Resolve(parse, source);
             }
+
+            var service = new DataDiffService(repo, data);
+            if (parse.GetValue(fetch))
+            {
+                var settings = new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Resolve(parse.GetValue(remoteName));
+                using var remote = RemoteStorageFactory.Create(settings);
+                var fetched = await service.FetchMissingManifestsAsync([oldRev, newRev], remote, ct);
+                ctx.Debug($"fetched {fetched} folder manifest(s) from {remote.Description}");
+            }
+
+            var diff = service.Diff(oldRev, newRev, rel);
 
             var oldLabel = diff.Old?.Label ?? "(no commits)";
             var newLabel = diff.New.Label;
             foreach (var folder in diff.NotInCache)
             {
-                ctx.Err.WriteLine($"note: the manifest of {folder} is not in the cache; compared as a whole ('git ml fetch --all-commits' brings it)");
+                ctx.Err.WriteLine($"note: the manifest of {folder} is not in the cache; compared as a whole ('git ml diff --fetch' downloads it)");
             }
 
             if (parse.GetValue(json))

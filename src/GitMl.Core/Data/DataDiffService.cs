@@ -1,5 +1,6 @@
 using GitMl.Core.Metrics;
 using GitMl.Core.Pointers;
+using GitMl.Core.Remotes;
 
 namespace GitMl.Core.Data;
 
@@ -133,6 +134,34 @@ public sealed class DataDiffService
         changes.AddRange(deleted);
         changes.Sort((x, y) => x.Kind != y.Kind ? x.Kind.CompareTo(y.Kind) : string.CompareOrdinal(x.Path, y.Path));
         return new DataDiffResult(old, @new, changes, notInCache.ToList());
+    }
+
+    /// <summary>
+    /// Downloads, verified by oid, the manifests of tracked folders that <paramref name="revs"/> name and the cache lacks
+    /// (manifests only, not the files they list), so <see cref="Diff"/> can compare those folders file by file. Returns
+    /// how many were fetched; a manifest the remote lacks too is left out (the diff then notes it).
+    /// </summary>
+    public async Task<int> FetchMissingManifestsAsync(IEnumerable<RevisionRef?> revs, IRemoteStorage remote, CancellationToken ct)
+    {
+        var missing = revs.OfType<RevisionRef>().Where(r => !r.IsWorkspace)
+            .SelectMany(r => PointerDiscovery.CommitOuts(_repo.Git, r.Sha!))
+            .Where(o => o.Out.IsDirectory && !_repo.Cache.Contains(o.Out.Oid))
+            .Select(o => o.Out.Oid).Distinct(StringComparer.Ordinal).ToList();
+        var fetched = 0;
+        foreach (var oid in missing)
+        {
+            try
+            {
+                await remote.DownloadAsync(oid, (stream, token) => _repo.Cache.PutStreamAsync(stream, oid, "remote " + remote.Description, ct: token), ct);
+                fetched++;
+            }
+            catch (GitMlException ex) when (ex.ExitCode == ExitCode.NotFound)
+            {
+                // Not pushed: the folder is compared as a whole, and the diff says so.
+            }
+        }
+
+        return fetched;
     }
 
     private static bool Matches(string key, string target)

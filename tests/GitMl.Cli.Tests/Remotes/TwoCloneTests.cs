@@ -158,6 +158,39 @@ public sealed class TwoCloneTests : IDisposable
     }
 
     [Fact]
+    public void DiffFetch_InACloneWithoutTheManifests_DownloadsOnlyThemAndListsFiles()
+    {
+        // Given clone A with two pushed versions of a folder, and a fresh clone B with an empty cache
+        CliRunner.Ok(_a.Root, "init");
+        CliRunner.Ok(_a.Root, "remote", "add", "-d", "storage", _remote);
+        _a.Write("data/a.txt", "a\n");
+        _a.Write("data/b.txt", "b\n");
+        CliRunner.Ok(_a.Root, "add", "data");
+        _a.CommitAll("v1");
+        _a.Write("data/b.txt", "b, edited\n");
+        _a.Write("data/c.txt", "c\n");
+        CliRunner.Ok(_a.Root, "add", "data");
+        _a.CommitAll("v2");
+        CliRunner.Ok(_a.Root, "push", "--all-commits");
+        ProcessRunner.Run("git", ["clone", "-q", _a.Root, _b], Path.GetDirectoryName(_b)!);
+
+        // When B diffs the two commits, first offline, then with --fetch
+        var offline = CliRunner.Run(_b, "diff", "HEAD~1", "HEAD");
+        var fetched = CliRunner.Run(_b, "diff", "HEAD~1", "HEAD", "--fetch");
+
+        // Then offline it can only compare the folder as a whole and says so; with --fetch it lists the files,
+        // having downloaded the two manifests and nothing else
+        Assert.Contains("Modified:\n    data/\n", offline.StdOut.Replace("\r\n", "\n"));
+        Assert.Contains("note: the manifest of data/ is not in the cache", offline.StdErr);
+        Assert.Equal(0, fetched.ExitCode);
+        Assert.Equal("Added:\n    data/c.txt\n\nModified:\n    data/\n    data/b.txt\n\nfiles summary: 1 added, 0 deleted, 0 renamed, 1 modified\n", fetched.StdOut.Replace("\r\n", "\n"));
+        Assert.Equal(string.Empty, fetched.StdErr);
+        var cached = Directory.GetFiles(Path.Combine(_b, ".gitml", "cache", "b3"), "*", SearchOption.AllDirectories);
+        Assert.Equal(2, cached.Length);
+        Assert.All(cached, f => Assert.EndsWith(".dir", f));
+    }
+
+    [Fact]
     public void Fsck_CorruptedCacheObject_IsReportedWithCorruptedExitCode()
     {
         // Given a cached object whose bytes were damaged
