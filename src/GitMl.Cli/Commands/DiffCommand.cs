@@ -1,4 +1,5 @@
 using System.CommandLine;
+using GitMl.Core;
 using GitMl.Core.Data;
 using GitMl.Core.Metrics;
 using GitMl.Core.Remotes;
@@ -24,6 +25,11 @@ internal static class DiffCommand
         revs.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(remoteName) is not null && !parse.GetValue(fetch))
+            {
+                throw new GitMlException("--remote only says where --fetch downloads from", "add --fetch, or leave out --remote", ExitCode.Usage);
+            }
+
             using var repo = ctx.OpenRepository();
             var source = new RevisionSource(repo.Git, repo.WorkDir);
             var rel = (parse.GetValue(targets) ?? []).Select(p => repo.ToRepoRelative(p, ctx.Cwd)).ToList();
@@ -51,7 +57,6 @@ internal static class DiffCommand
             }
 
             var diff = service.Diff(oldRev, newRev, rel);
-
             var oldLabel = diff.Old?.Label ?? "(no commits)";
             var newLabel = diff.New.Label;
             foreach (var folder in diff.NotInCache)

@@ -83,8 +83,9 @@ public sealed class DiffCommandTests : IDisposable
         // When diff names a path nobody tracks, then a revision that does not exist
         var target = CliRunner.Run(_repo.Root, "diff", "-t", "nothing");
         var rev = CliRunner.Run(_repo.Root, "diff", "no-such-rev");
+        var remoteWithoutFetch = CliRunner.Run(_repo.Root, "diff", "-r", "storage");
 
-        // Then both exit 5 with an error line and a hint, and print no table
+        // Then both exit 5 with an error line and a hint, and print no table; --remote alone is a usage error
         foreach (var r in new[] { target, rev })
         {
             Assert.Equal(5, r.ExitCode);
@@ -92,6 +93,9 @@ public sealed class DiffCommandTests : IDisposable
             Assert.Contains("\nhint: ", r.StdErr);
             Assert.Equal(string.Empty, r.StdOut);
         }
+
+        Assert.Equal(2, remoteWithoutFetch.ExitCode);
+        Assert.StartsWith("error: --remote only says where --fetch downloads from", remoteWithoutFetch.StdErr);
     }
 
     [Fact]
