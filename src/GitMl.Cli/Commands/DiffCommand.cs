@@ -113,22 +113,17 @@ internal static class DiffCommand
 
     private static void WriteText(TextWriter w, DataDiffResult diff, bool showHash)
     {
+        // Changes come sorted by kind, then path: one section per kind present.
         var first = true;
-        foreach (var kind in new[] { DataChangeKind.Added, DataChangeKind.Deleted, DataChangeKind.Modified, DataChangeKind.Renamed })
+        foreach (var rows in diff.Changes.GroupBy(c => c.Kind))
         {
-            var rows = Of(diff, kind).ToList();
-            if (rows.Count == 0)
-            {
-                continue;
-            }
-
             if (!first)
             {
                 w.WriteLine();
             }
 
             first = false;
-            w.WriteLine(kind + ":");
+            w.WriteLine(rows.Key + ":");
             var width = showHash ? rows.Max(r => Hashes(r).Length) : 0;
             foreach (var r in rows)
             {
@@ -137,26 +132,21 @@ internal static class DiffCommand
         }
 
         w.WriteLine();
-        w.WriteLine($"files summary: {diff.FileCount(DataChangeKind.Added)} added, {diff.FileCount(DataChangeKind.Deleted)} deleted, " +
-            $"{diff.FileCount(DataChangeKind.Renamed)} renamed, {diff.FileCount(DataChangeKind.Modified)} modified");
+        w.WriteLine(Summary(diff));
     }
 
     private static void WriteMarkdown(TextWriter w, DataDiffResult diff, bool showHash)
     {
-        w.WriteLine(showHash ? "| Status | Hash | Path |" : "| Status | Path |");
-        w.WriteLine(showHash ? "|---|---|---|" : "|---|---|");
-        foreach (var c in diff.Changes)
-        {
-            var path = Escape(Where(c));
-            var status = c.Kind.ToString().ToLowerInvariant();
-            w.WriteLine(showHash ? $"| {status} | {Hashes(c)} | {path} |" : $"| {status} | {path} |");
-        }
-
+        var headers = showHash ? new[] { "Status", "Hash", "Path" } : new[] { "Status", "Path" };
+        var rows = diff.Changes.Select(c => (IReadOnlyList<string>)(showHash
+            ? [c.Kind.ToString().ToLowerInvariant(), Hashes(c), Where(c)]
+            : [c.Kind.ToString().ToLowerInvariant(), Where(c)])).ToList();
+        TextTable.Write(w, headers, rows, markdown: true);
         w.WriteLine();
-        w.WriteLine($"files summary: {diff.FileCount(DataChangeKind.Added)} added, {diff.FileCount(DataChangeKind.Deleted)} deleted, " +
-            $"{diff.FileCount(DataChangeKind.Renamed)} renamed, {diff.FileCount(DataChangeKind.Modified)} modified");
+        w.WriteLine(Summary(diff));
     }
 
-    // A '|' in a file name would end the table cell.
-    private static string Escape(string text) => text.Replace("|", "\\|");
+    private static string Summary(DataDiffResult diff) =>
+        $"files summary: {diff.FileCount(DataChangeKind.Added)} added, {diff.FileCount(DataChangeKind.Deleted)} deleted, " +
+        $"{diff.FileCount(DataChangeKind.Renamed)} renamed, {diff.FileCount(DataChangeKind.Modified)} modified";
 }
