@@ -16,7 +16,7 @@ internal sealed class RevisionPairArguments
     }
 
     public (RevisionRef Old, RevisionRef New) Resolve(ParseResult parse, RevisionSource source) =>
-        (source.Resolve(parse.GetValue(_old) ?? "HEAD"), source.Resolve(parse.GetValue(_new) ?? RevisionRef.Workspace));
+        (source.Resolve(parse.GetValue(_old) ?? "HEAD"), ResolveNew(parse, source));
 
     /// <summary>Resolves <c>b</c> alone (default: the workspace).</summary>
     public RevisionRef ResolveNew(ParseResult parse, RevisionSource source) => source.Resolve(parse.GetValue(_new) ?? RevisionRef.Workspace);

@@ -79,13 +79,7 @@ public sealed class DataService : IDisposable
             return null;
         }
 
-        if (scan.Files is null)
-        {
-            return _hasher.ComputeOid(scan.AsFile(), store: false, "hashing");
-        }
-
-        var oids = _hasher.ComputeOids(scan.Files, store: false, "hashing");
-        return WorkspaceHasher.BuildManifest(scan.Files, oids).ComputeOid();
+        return scan.Files is null ? _hasher.ComputeOid(scan.AsFile(), store: false, "hashing") : CurrentManifest(scan.Files).ComputeOid();
     }
 
     /// <summary>
@@ -95,13 +89,11 @@ public sealed class DataService : IDisposable
     public DirectoryManifest? ComputeManifest(string repoPath)
     {
         var scan = _scanner.ScanPath(repoPath, forbidPointers: false);
-        if (scan.Files is null)
-        {
-            return null;
-        }
-
-        return WorkspaceHasher.BuildManifest(scan.Files, _hasher.ComputeOids(scan.Files, store: false, "hashing"));
+        return scan.Files is null ? null : CurrentManifest(scan.Files);
     }
+
+    private DirectoryManifest CurrentManifest(List<FileItem> files) =>
+        WorkspaceHasher.BuildManifest(files, _hasher.ComputeOids(files, store: false, "hashing"));
 
     /// <summary>Compares the workspace at <paramref name="tracked"/>'s path with what it records.</summary>
     public OutStatus GetStatus(TrackedOut tracked)

@@ -87,12 +87,12 @@ public sealed class GitMlRepository : IDisposable
     }
 
     /// <summary>
-    /// Takes the repository lock (see <see cref="RepoLock"/>), waiting up to <paramref name="timeout"/> (default: the
-    /// <c>GITML_LOCK_TIMEOUT</c> environment variable, else 30 seconds).
+    /// Takes the repository lock (see <see cref="RepoLock"/>), waiting up to <paramref name="timeout"/> (default 30
+    /// seconds; the CLI reads <c>GITML_LOCK_TIMEOUT</c> through <see cref="LockTimeoutFrom"/>).
     /// </summary>
     public RepoLock Lock(string command, Action<string>? onWait = null, TimeSpan? timeout = null)
     {
-        var held = RepoLock.Acquire(TmpDir, command, timeout ?? LockTimeoutFrom(Environment.GetEnvironmentVariable("GITML_LOCK_TIMEOUT")), onWait);
+        var held = RepoLock.Acquire(TmpDir, command, timeout ?? LockTimeoutFrom(null), onWait);
         var swept = TempSweeper.Sweep(this, includeWorkspace: held.RecoveredStale);
         if (swept > 0)
         {

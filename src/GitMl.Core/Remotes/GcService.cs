@@ -103,10 +103,9 @@ public sealed class GcService
         var keep = await KeepSetAsync(outs, remote, ct);
         var all = await remote.ListAllAsync(ct);
         var cutoff = DateTimeOffset.UtcNow - keepRecent;
-        var unkept = all.Where(o => !keep.Contains(o.Oid)).ToList();
-        var recent = keepRecent > TimeSpan.Zero ? unkept.Count(o => o.Modified > cutoff) : 0;
-        var removed = unkept.Where(o => keepRecent <= TimeSpan.Zero || !(o.Modified > cutoff))
-            .OrderBy(o => o.Oid, StringComparer.Ordinal).ToList();
+        var unkept = all.Where(o => !keep.Contains(o.Oid)).ToLookup(o => keepRecent > TimeSpan.Zero && o.Modified > cutoff);
+        var recent = unkept[true].Count();
+        var removed = unkept[false].OrderBy(o => o.Oid, StringComparer.Ordinal).ToList();
         var swept = 0;
         if (!dryRun)
         {
