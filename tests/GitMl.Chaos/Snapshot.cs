@@ -102,28 +102,33 @@ internal sealed class Snapshot
             }
 
             var bytes = world.S3.Get(world.Bucket!, key);
-            var actual = Blake3Hasher.Hash(bytes);
-            if (actual != Oid.Digest(oid))
-            {
-                s.Corrupt.Add($"remote: {oid} holds bytes hashing to {actual}");
-                continue;
-            }
-
-            if (Oid.IsDir(oid))
-            {
-                try
-                {
-                    s.ManifestEntries[oid] = DirectoryManifest.Parse(bytes, oid).Entries.Select(e => e.Oid).ToList();
-                }
-                catch (GitMlException ex)
-                {
-                    s.Corrupt.Add($"remote: manifest {oid}: {ex.Message}");
-                    continue;
-                }
-            }
-
-            s.Remote.Add(oid);
+            Admit(s, s.Remote, "remote", oid, Blake3Hasher.Hash(bytes), () => bytes);
         }
+    }
+
+    /// <summary>Records a verified object (and a manifest's entries), or as corrupt when its bytes or manifest are bad.</summary>
+    private static void Admit(Snapshot s, HashSet<string> into, string what, string oid, string actualDigest, Func<byte[]> bytes)
+    {
+        if (actualDigest != Oid.Digest(oid))
+        {
+            s.Corrupt.Add($"{what}: {oid} holds bytes hashing to {actualDigest}");
+            return;
+        }
+
+        if (Oid.IsDir(oid))
+        {
+            try
+            {
+                s.ManifestEntries[oid] = DirectoryManifest.Parse(bytes(), oid).Entries.Select(e => e.Oid).ToList();
+            }
+            catch (GitMlException ex)
+            {
+                s.Corrupt.Add($"{what}: manifest {oid}: {ex.Message}");
+                return;
+            }
+        }
+
+        into.Add(oid);
     }
 
     private static void ReadStore(string root, HashSet<string> into, Snapshot s, string what)
@@ -157,27 +162,7 @@ internal sealed class Snapshot
                 continue;
             }
 
-            var actual = Blake3Hasher.HashFile(file);
-            if (actual != Oid.Digest(oid))
-            {
-                corrupt.Add($"{what}: {oid} holds bytes hashing to {actual}");
-                continue;
-            }
-
-            if (Oid.IsDir(oid))
-            {
-                try
-                {
-                    s.ManifestEntries[oid] = DirectoryManifest.Parse(File.ReadAllBytes(file), oid).Entries.Select(e => e.Oid).ToList();
-                }
-                catch (GitMlException ex)
-                {
-                    corrupt.Add($"{what}: manifest {oid}: {ex.Message}");
-                    continue;
-                }
-            }
-
-            into.Add(oid);
+            Admit(s, into, what, oid, Blake3Hasher.HashFile(file), () => File.ReadAllBytes(file));
         }
     }
 }
