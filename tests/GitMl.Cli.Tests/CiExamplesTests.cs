@@ -10,9 +10,6 @@ public class CiExamplesTests
     // they are exempt; as soon as they exist they are parsed and checked like every other command.
     private static readonly HashSet<string> DeliveredElsewhere = ["pull", "repro"];
 
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string caller = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(caller)!, "..", ".."));
-
     public static TheoryData<string> Files => new() { "examples/ci/github-actions.yml", "examples/ci/gitlab-ci.yml" };
 
     [Theory]
@@ -21,7 +18,7 @@ public class CiExamplesTests
     {
         // Given the CI example (it must be valid YAML)
         var yaml = new YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(RepoRoot(), file))));
+        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(SourceTree.Root, file))));
         var commands = Scalars(yaml.Documents[0].RootNode).SelectMany(GitMlInvocations).ToList();
 
         // When each 'git ml …' invocation is parsed by the real command tree
@@ -41,7 +38,7 @@ public class CiExamplesTests
             Assert.True(parse.Errors.Count == 0, $"{file}: 'git ml {string.Join(' ', args)}': {string.Join("; ", parse.Errors.Select(e => e.Message))}");
         }
 
-        Assert.Contains("<!-- gitml-report -->", File.ReadAllText(Path.Combine(RepoRoot(), file)));
+        Assert.Contains("<!-- gitml-report -->", File.ReadAllText(Path.Combine(SourceTree.Root, file)));
     }
 
     private static IEnumerable<string> Scalars(YamlNode node) => node switch

@@ -5,14 +5,11 @@ namespace GitMl.Cli.Tests;
 /// <summary>docs/cli.md stays true: every command and every option the CLI has is in it.</summary>
 public class CliReferenceTests
 {
-    private static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string caller = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(caller)!, "..", ".."));
-
     [Fact]
     public void CliReference_NamesEveryCommandAndOption()
     {
         // Given the reference and the real command tree
-        var doc = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "cli.md"));
+        var doc = File.ReadAllText(Path.Combine(SourceTree.Root, "docs", "cli.md"));
         var root = Program.BuildRoot(new CliContext(TextWriter.Null, TextWriter.Null, Path.GetTempPath(), false));
 
         // When every command path and option name is looked up in it

@@ -6,9 +6,6 @@ namespace GitMl.Cli.Tests;
 
 public class LogCommandTests
 {
-    private static string RepoRootOf([System.Runtime.CompilerServices.CallerFilePath] string caller = "") =>
-        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(caller)!, "..", ".."));
-
     [Fact]
     public void Log_MetricsParamsAndSteps_AreReadByMetricsShowAndDiff()
     {
@@ -115,7 +112,7 @@ public class LogCommandTests
         Assert.SkipWhen(python is null, "python3 is not installed");
         using var repo = TempGitRepo.Create();
         CliRunner.Ok(repo.Root, "init");
-        var module = Path.Combine(RepoRootOf(), "examples", "python");
+        var module = Path.Combine(SourceTree.Root, "examples", "python");
         repo.Write("train.py", """
             import sys
             sys.path.insert(0, sys.argv[1])
