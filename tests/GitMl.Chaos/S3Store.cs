@@ -1,9 +1,8 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Xml.Linq;
+using GitMl.Testing;
 
 namespace GitMl.Chaos;
 
@@ -16,12 +15,11 @@ internal sealed class S3Store : IDisposable
 {
     private static readonly XNamespace S3 = "http://s3.amazonaws.com/doc/2006-03-01/";
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
-    private readonly Process _moto;
+    private readonly MotoServer _moto;
 
-    private S3Store(Process moto, int port)
+    private S3Store(MotoServer moto)
     {
         _moto = moto;
-        Endpoint = $"http://127.0.0.1:{port}";
 
         // moto does not verify signatures by default, but it does apply object ACLs: an anonymous GET of an object the
         // CLI uploaded as 'chaos' is refused. A header naming that key makes the harness its owner, unverified.
@@ -30,53 +28,19 @@ internal sealed class S3Store : IDisposable
     }
 
     /// <summary><c>http://127.0.0.1:PORT</c>.</summary>
-    public string Endpoint { get; }
+    public string Endpoint => _moto.Endpoint;
 
-    /// <summary>Starts moto_server and waits until it answers.</summary>
+    /// <summary>Starts moto_server (the tests' fixture, on a free port) and waits until it answers.</summary>
     public static S3Store Start()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        var psi = new ProcessStartInfo("moto_server", ["-H", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        var moto = new MotoServer();
+        if (!moto.IsRunning)
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        var moto = Process.Start(psi) ?? throw new InvalidOperationException("moto_server did not start");
-        moto.OutputDataReceived += (_, _) => { };
-        moto.ErrorDataReceived += (_, _) => { };
-        moto.BeginOutputReadLine();
-        moto.BeginErrorReadLine();
-        var store = new S3Store(moto, port);
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            try
-            {
-                using var r = store._http.GetAsync(store.Endpoint + "/moto-api/").GetAwaiter().GetResult();
-                if (r.IsSuccessStatusCode)
-                {
-                    return store;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            if (moto.HasExited)
-            {
-                break;
-            }
-
-            Thread.Sleep(100);
+            moto.Dispose();
+            throw new InvalidOperationException("moto_server did not start (it ships on this machine image; the S3 crash run needs it)");
         }
 
-        store.Dispose();
-        throw new InvalidOperationException("moto_server did not answer within 30 s (is it installed? it ships on this machine image)");
+        return new S3Store(moto);
     }
 
     /// <summary>A bucket name for a world folder: stable for the folder, valid for S3.</summary>
@@ -141,16 +105,6 @@ internal sealed class S3Store : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            _moto.Kill(entireProcessTree: true);
-            _moto.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-
         _moto.Dispose();
         _http.Dispose();
     }
