@@ -16,6 +16,7 @@ internal sealed class CliContext
         Cwd = cwd;
         ErrorIsTerminal = errorIsTerminal;
         _environment = environment;
+        ObjectFetcherFactory = repo => RemoteObjectFetcher.ForDefaultRemote(repo, GetEnvironmentVariable);
     }
 
     /// <summary>An environment variable: the overlay given to <see cref="Program.Run"/> first, then the process's.</summary>
@@ -38,7 +39,7 @@ internal sealed class CliContext
     /// Builds the fetcher that brings missing objects from the default remote (wired by the remotes code); null means
     /// no remote support, and commands that need a missing object say to run 'git ml pull'.
     /// </summary>
-    public Func<GitMlRepository, IObjectFetcher?> ObjectFetcherFactory { get; set; } = RemoteObjectFetcher.ForDefaultRemote;
+    public Func<GitMlRepository, IObjectFetcher?> ObjectFetcherFactory { get; set; }
 
     /// <summary>Prints a diagnostic line to stderr when <c>--verbose</c> is on.</summary>
     public void Debug(string message)

@@ -4,10 +4,18 @@
 # Prints seconds, MiB/s and the ratio (aws time / git ml time: > 1 means git ml is faster), the requests each tool
 # sent (from moto's log), and a push when everything is present. Fetch and pull each start from an empty cache and
 # workspace; pull is one 'git ml pull' (fetch + checkout in one process), as a user runs it.
+#
+# Fairness (moto's cost per request grows with what it already holds, and its first requests are slow):
+# - moto is warmed up first (a throwaway upload by each tool), so no tool pays its start-up;
+# - every timed push starts from an empty server (POST /moto-api/reset), so no tool pushes into a fuller store;
+# - ROUNDS rounds (default 3) alternate which tool goes first; medians are reported, every run is printed.
+# The curl row is the same upload by curl (C, --parallel 16, SigV4-signed like both tools, ~0.4 s of client CPU): the
+# least client work any tool can do. "moto CPU during push" is moto's own CPU time around each push (from /proc): when
+# a tool's wall time is about moto's CPU time, moto (one Python process, one core under its GIL) is what bounds it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-FILES="${FILES:-1000}"; FILE_MIB="${FILE_MIB:-1}"; BIG_MIB="${BIG_MIB:-256}"; JOBS="${JOBS:-}"
+FILES="${FILES:-1000}"; FILE_MIB="${FILE_MIB:-1}"; BIG_MIB="${BIG_MIB:-256}"; JOBS="${JOBS:-}"; ROUNDS="${ROUNDS:-3}"
 
 echo "== publishing git-ml (Release, ReadyToRun, as the data benchmarks do)"
 dotnet publish "$root/src/GitMl.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
@@ -47,31 +55,70 @@ t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e -
 reqs() { grep -c '" [0-9][0-9][0-9] ' "$work/moto.log" || true; }
 rate() { echo "scale=1; $total_mib / $1" | bc -l; }
 ratio() { echo "scale=2; $1 / $2" | bc -l; }
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# moto's own CPU seconds so far (user + system, from /proc): the difference around a push is the server work it caused.
+moto_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$moto_pid/stat"; }
+reset() { curl -sf -X POST "$endpoint/moto-api/reset" >/dev/null; aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null; }
 
-echo "== push"
-r0=$(reqs); gm_push=$(t "$GM" push "${jobs_arg[@]}"); r1=$(reqs)
-aws_push=$(t aws --endpoint-url "$endpoint" s3 cp --recursive --quiet "$repo/data" s3://bench/aws/); r2=$(reqs)
-gm_push_reqs=$((r1 - r0)); aws_push_reqs=$((r2 - r1))
+# curl's upload list: every file of data/ under s3://bench/curl/, 16 transfers at a time, SigV4-signed.
+curl_cfg="$work/curl.cfg"
+(cd "$repo/data" && find . -type f | sort | while read -r f; do
+  printf 'upload-file = "%s"\nurl = "%s/bench/curl/%s"\noutput = "/dev/null"\n' "$repo/data/${f#./}" "$endpoint" "${f#./}"
+done) >"$curl_cfg"
+curl_push() { curl -sS --no-progress-meter --fail --parallel --parallel-max 16 --aws-sigv4 "aws:amz:us-east-1:s3" --user testing:testing -K "$curl_cfg"; }
+gm_push_once() { "$GM" push "${jobs_arg[@]}"; }
+aws_push_once() { aws --endpoint-url "$endpoint" s3 cp --recursive --quiet "$repo/data" s3://bench/aws/; }
+
+echo "== warming moto up (one untimed upload by each tool)"
+gm_push_once >/dev/null; aws_push_once >/dev/null; curl_push >/dev/null
+
+echo "== push: $ROUNDS rounds, each from an empty server, alternating the order"
+gm_runs=(); aws_runs=(); curl_runs=(); gm_moto=(); aws_moto=(); curl_moto=()
+for round in $(seq 1 "$ROUNDS"); do
+  if (( round % 2 )); then order="gm aws curl"; else order="curl aws gm"; fi
+  for tool in $order; do
+    reset
+    m0=$(moto_cpu)
+    case $tool in
+      gm) r0=$(reqs); x=$(t gm_push_once); gm_push_reqs=$(($(reqs) - r0)); gm_runs+=("$x") ;;
+      aws) r0=$(reqs); x=$(t aws_push_once); aws_push_reqs=$(($(reqs) - r0)); aws_runs+=("$x") ;;
+      curl) x=$(t curl_push); curl_runs+=("$x") ;;
+    esac
+    m=$(echo "$(moto_cpu) - $m0" | bc -l)
+    case $tool in gm) gm_moto+=("$m") ;; aws) aws_moto+=("$m") ;; curl) curl_moto+=("$m") ;; esac
+  done
+  printf '   round %s (%s): git ml %.2fs  aws %.2fs  curl %.2fs\n' "$round" "$order" "${gm_runs[-1]}" "${aws_runs[-1]}" "${curl_runs[-1]}"
+done
+gm_push=$(median "${gm_runs[@]}"); aws_push=$(median "${aws_runs[@]}"); curl_push_s=$(median "${curl_runs[@]}")
+gm_moto_s=$(median "${gm_moto[@]}"); aws_moto_s=$(median "${aws_moto[@]}"); curl_moto_s=$(median "${curl_moto[@]}")
 
 echo "== push when everything is present"
-gm_noop=$(t "$GM" push "${jobs_arg[@]}")
+reset; gm_push_once >/dev/null; aws_push_once >/dev/null
+gm_noop=$(t gm_push_once)
 
-echo "== fetch, then pull, each into an empty cache and workspace"
+echo "== fetch, then pull, each into an empty cache and workspace: $ROUNDS rounds"
 wipe() { chmod -R u+w .gitml/cache && rm -rf .gitml/cache data/files data/big.bin; }
-wipe
-r0=$(reqs); gm_fetch=$(t "$GM" fetch "${jobs_arg[@]}"); r1=$(reqs)
-wipe
-gm_pull=$(t "$GM" pull "${jobs_arg[@]}")
+fetch_runs=(); pull_runs=(); dl_runs=()
+for round in $(seq 1 "$ROUNDS"); do
+  wipe; r0=$(reqs); fetch_runs+=("$(t "$GM" fetch "${jobs_arg[@]}")"); gm_fetch_reqs=$(($(reqs) - r0))
+  wipe; pull_runs+=("$(t "$GM" pull "${jobs_arg[@]}")")
+  rm -rf "$work/aws-dl"; r0=$(reqs)
+  dl_runs+=("$(t aws --endpoint-url "$endpoint" s3 cp --recursive --quiet s3://bench/aws/ "$work/aws-dl")"); aws_pull_reqs=$(($(reqs) - r0))
+  printf '   round %s: fetch %.2fs  pull %.2fs  aws download %.2fs\n' "$round" "${fetch_runs[-1]}" "${pull_runs[-1]}" "${dl_runs[-1]}"
+done
+gm_fetch=$(median "${fetch_runs[@]}"); gm_pull=$(median "${pull_runs[@]}"); aws_pull=$(median "${dl_runs[@]}")
 gm_checkout=$(echo "$gm_pull - $gm_fetch" | bc -l)
-r2=$(reqs); aws_pull=$(t aws --endpoint-url "$endpoint" s3 cp --recursive --quiet s3://bench/aws/ "$work/aws-dl"); r3=$(reqs)
-gm_fetch_reqs=$((r1 - r0)); aws_pull_reqs=$((r3 - r2))
 cmp -s "$repo/data/big.bin" "$work/aws-dl/big.bin" || { echo "pulled bytes differ (big.bin)" >&2; exit 1; }
 first="$(ls "$repo/data/files" 2>/dev/null | head -n 1 || true)"
 [ -z "$first" ] || cmp -s "$repo/data/files/$first" "$work/aws-dl/files/$first" || { echo "pulled bytes differ ($first)" >&2; exit 1; }
 
-printf '\n%-34s %10s %10s %10s\n' "($total_mib MiB, $((FILES + 1)) files)" "git ml" "aws s3 cp" "ratio"
+printf '\n%-34s %10s %10s %10s\n' "($total_mib MiB, $((FILES + 1)) files; medians)" "git ml" "aws s3 cp" "ratio"
 printf '%-34s %9.2fs %9.2fs %9.2fx\n' "push (s)" "$gm_push" "$aws_push" "$(ratio "$aws_push" "$gm_push")"
 printf '%-34s %9s %9s\n' "push (MiB/s)" "$(rate "$gm_push")" "$(rate "$aws_push")"
+printf '%-34s %9.2fs %9.2fs %9.2fx\n' "curl --parallel 16 push (s)" "$curl_push_s" "$aws_push" "$(ratio "$aws_push" "$curl_push_s")"
+printf '%-34s %9.2fx %10s\n' "git ml push vs curl" "$(ratio "$curl_push_s" "$gm_push")" "(1.00x = as fast as curl)"
+printf '%-34s %9.2fs %9.2fs %10s\n' "moto CPU during push (s)" "$gm_moto_s" "$aws_moto_s" "curl $(printf %.2f "$curl_moto_s")s"
+printf '%-34s %9.2fx %10s\n' "git ml push wall / moto CPU" "$(ratio "$gm_push" "$gm_moto_s")" "(~1.0x: moto-bound)"
 printf '%-34s %9.2fs %9.2fs %9.2fx\n' "fetch into cache (s)" "$gm_fetch" "$aws_pull" "$(ratio "$aws_pull" "$gm_fetch")"
 printf '%-34s %9.2fs %9.2fs %9.2fx\n' "pull = fetch + checkout (s)" "$gm_pull" "$aws_pull" "$(ratio "$aws_pull" "$gm_pull")"
 printf '%-34s %9s %9s\n' "pull (MiB/s)" "$(rate "$gm_pull")" "$(rate "$aws_pull")"

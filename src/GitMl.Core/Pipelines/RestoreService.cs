@@ -24,12 +24,17 @@ public sealed class RestoreService
 {
     private readonly GitMlRepository _repo;
     private readonly IProgress<WorkProgress>? _progress;
+    private readonly Func<string, string?>? _env;
 
     /// <summary>Creates the service.</summary>
-    public RestoreService(GitMlRepository repo, IProgress<WorkProgress>? progress = null)
+    /// <param name="repo">The repository to restore from.</param>
+    /// <param name="progress">Receives fetch progress, if any.</param>
+    /// <param name="env">Reads remote credentials and endpoint variables (null: the process environment).</param>
+    public RestoreService(GitMlRepository repo, IProgress<WorkProgress>? progress = null, Func<string, string?>? env = null)
     {
         _repo = repo;
         _progress = progress;
+        _env = env;
     }
 
     /// <summary>Restores <paramref name="rev"/> into <paramref name="destination"/> (a full path).</summary>
@@ -165,8 +170,10 @@ public sealed class RestoreService
                 ExitCode.NotFound);
         }
 
-        using var storage = new RemoteConfigService(_repo).Open(remote);
-        var result = new TransferService(_repo.Cache).FetchAsync(missing, storage, TransferService.DefaultJobs, _progress, CancellationToken.None).GetAwaiter().GetResult();
+        var settings = new RemoteConfigService(_repo, _env).Resolve(remote);
+        using var storage = RemoteStorageFactory.Create(settings);
+        var jobs = settings.Jobs ?? TransferService.DefaultJobs;
+        var result = new TransferService(_repo.Cache).FetchAsync(missing, storage, jobs, _progress, CancellationToken.None).GetAwaiter().GetResult();
         result.ThrowIfIncomplete();
         return result.Transferred;
     }

@@ -76,5 +76,54 @@ public sealed class S3CliTests : IDisposable
         Assert.DoesNotContain("   at ", r.StdErr);
     }
 
+    [Fact]
+    public void GetAndRestore_CredentialsOnlyInTheCommandsEnvironment_FetchWithThem()
+    {
+        // Given a pushed file whose cache copy is gone, and a remote whose keys live only in a profile that the
+        // command's environment (not the test process's) points to
+        string oid;
+        using (var repo = GitMlRepository.Open(_repo.Root))
+        {
+            oid = TrackedData.TrackFile(repo, "model.bin", TrackedData.Bytes(4_096, 7));
+        }
+
+        CliRunner.Ok(_repo.Root, "push");
+        var sha = _repo.CommitAll("model");
+        CliRunner.Ok(_repo.Root, "remote", "modify", "storage", "access_key_id", "--unset", "--local");
+        CliRunner.Ok(_repo.Root, "remote", "modify", "storage", "secret_access_key", "--unset", "--local");
+        CliRunner.Ok(_repo.Root, "remote", "modify", "storage", "profile", "team");
+        var credentials = _repo.Write("creds/credentials", "[team]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = " + Secret + "\n");
+        var env = new Dictionary<string, string> { ["AWS_SHARED_CREDENTIALS_FILE"] = credentials, ["AWS_ACCESS_KEY_ID"] = "", ["AWS_SECRET_ACCESS_KEY"] = "" };
+        using (var repo = GitMlRepository.Open(_repo.Root))
+        {
+            File.Delete(repo.Cache.PathOf(oid));
+        }
+
+        // When the bytes are asked for by get (registry/artifact path) and by restore (run reconstruction)
+        var get = CliRunner.RunWith(env, _repo.Root, "get", sha + ":model.bin", "-o", "out.bin");
+        using (var repo = GitMlRepository.Open(_repo.Root))
+        {
+            File.Delete(repo.Cache.PathOf(oid));
+        }
+
+        var restored = TempDir.Create("gitml-restore-env");
+        CliResult restore;
+        try
+        {
+            restore = CliRunner.RunWith(env, _repo.Root, "restore", "--rev", sha, "--to", Path.Combine(restored, "run"));
+            Assert.True(restore.ExitCode == 0, restore.StdErr);
+            Assert.Equal(TrackedData.Bytes(4_096, 7), File.ReadAllBytes(Path.Combine(restored, "run", "model.bin")));
+        }
+        finally
+        {
+            TempDir.Delete(restored);
+        }
+
+        // Then both found the profile through that environment, fetched, and wrote the original bytes
+        Assert.True(get.ExitCode == 0, get.StdErr);
+        Assert.Equal(TrackedData.Bytes(4_096, 7), File.ReadAllBytes(_repo.PathOf("out.bin")));
+        Assert.DoesNotContain(Secret, get.StdOut + get.StdErr + restore.StdOut + restore.StdErr);
+    }
+
     public void Dispose() => _repo.Dispose();
 }
