@@ -58,6 +58,8 @@ ratio() { echo "scale=2; $1 / $2" | bc -l; }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # moto's own CPU seconds so far (user + system, from /proc): the difference around a push is the server work it caused.
 moto_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$moto_pid/stat"; }
+# CPU seconds the hypervisor gave to other guests (steal, all cores): a noisy-neighbour figure for the run.
+steal() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print $9 / hz }' /proc/stat; }
 reset() { curl -sf -X POST "$endpoint/moto-api/reset" >/dev/null; aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null; }
 
 # curl's upload list: every file of data/ under s3://bench/curl/, 16 transfers at a time, SigV4-signed.
@@ -73,6 +75,7 @@ echo "== warming moto up (one untimed upload by each tool)"
 gm_push_once >/dev/null; aws_push_once >/dev/null; curl_push >/dev/null
 
 echo "== push: $ROUNDS rounds, each from an empty server, alternating the order"
+steal0=$(steal); push_t0=$(date +%s.%N)
 gm_runs=(); aws_runs=(); curl_runs=(); gm_moto=(); aws_moto=(); curl_moto=()
 for round in $(seq 1 "$ROUNDS"); do
   if (( round % 2 )); then order="gm aws curl"; else order="curl aws gm"; fi
@@ -89,6 +92,7 @@ for round in $(seq 1 "$ROUNDS"); do
   done
   printf '   round %s (%s): git ml %.2fs  aws %.2fs  curl %.2fs\n' "$round" "$order" "${gm_runs[-1]}" "${aws_runs[-1]}" "${curl_runs[-1]}"
 done
+push_steal=$(echo "$(steal) - $steal0" | bc -l); push_span=$(echo "$(date +%s.%N) - $push_t0" | bc -l)
 gm_push=$(median "${gm_runs[@]}"); aws_push=$(median "${aws_runs[@]}"); curl_push_s=$(median "${curl_runs[@]}")
 gm_moto_s=$(median "${gm_moto[@]}"); aws_moto_s=$(median "${aws_moto[@]}"); curl_moto_s=$(median "${curl_moto[@]}")
 
@@ -119,6 +123,7 @@ printf '%-34s %9.2fs %9.2fs %9.2fx\n' "curl --parallel 16 push (s)" "$curl_push_
 printf '%-34s %9.2fx %10s\n' "git ml push vs curl" "$(ratio "$curl_push_s" "$gm_push")" "(1.00x = as fast as curl)"
 printf '%-34s %9.2fs %9.2fs %10s\n' "moto CPU during push (s)" "$gm_moto_s" "$aws_moto_s" "curl $(printf %.2f "$curl_moto_s")s"
 printf '%-34s %9.2fx %10s\n' "git ml push wall / moto CPU" "$(ratio "$gm_push" "$gm_moto_s")" "(~1.0x: moto-bound)"
+printf '%-34s %9.1f%% %10s\n' "CPU stolen by the host (push rounds)" "$(echo "scale=3; 100 * $push_steal / ($push_span * $(nproc))" | bc -l)" "(of $(nproc) cores)"
 printf '%-34s %9.2fs %9.2fs %9.2fx\n' "fetch into cache (s)" "$gm_fetch" "$aws_pull" "$(ratio "$aws_pull" "$gm_fetch")"
 printf '%-34s %9.2fs %9.2fs %9.2fx\n' "pull = fetch + checkout (s)" "$gm_pull" "$aws_pull" "$(ratio "$aws_pull" "$gm_pull")"
 printf '%-34s %9s %9s\n' "pull (MiB/s)" "$(rate "$gm_pull")" "$(rate "$aws_pull")"
