@@ -63,6 +63,7 @@ internal static class GcCommand
                     bytesRemoved = result.BytesRemoved,
                     staleSwept = result.StaleSwept,
                     keptRecent = result.KeptRecent,
+                    receiptsRemoved = result.ReceiptsRemoved,
                 });
                 return 0;
             }
@@ -78,7 +79,12 @@ internal static class GcCommand
             ctx.Out.WriteLine($"{(result.DryRun ? "would remove" : "removed")} {result.Removed.Count} object(s) ({Format.Bytes(result.BytesRemoved)}) from {result.Where}; kept {result.Kept}");
             if (result.KeptRecent > 0)
             {
-                ctx.Out.WriteLine($"kept {result.KeptRecent} unused object(s) written within the last {DurationParser.Format(grace)} (--keep-recent)");
+                ctx.Out.WriteLine($"kept {result.KeptRecent} unused object(s) written or pushed within the last {DurationParser.Format(grace)} (--keep-recent)");
+            }
+
+            if (result.ReceiptsRemoved > 0)
+            {
+                ctx.Out.WriteLine($"{(result.DryRun ? "would remove" : "removed")} {result.ReceiptsRemoved} push receipt(s) older than {DurationParser.Format(grace)}");
             }
 
             if (result.StaleSwept > 0)

@@ -23,56 +23,88 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
     public string Description { get; }
 
     /// <inheritdoc />
-    public Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct)
+    public Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<string>>(ListArea("runs").Select(e => e.Oid).ToList());
+
+    /// <inheritdoc />
+    public Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct)
     {
-        var result = new List<string>();
-        var runs = Path.Combine(_root, "runs");
-        if (Directory.Exists(runs))
+        WriteEntry("runs", key, bytes, "run-cache entry");
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct) =>
+        Task.FromResult(ReadEntry("runs", key) ?? throw new GitMlException($"run-cache entry {key} is not on remote {Description}", null, ExitCode.NotFound));
+
+    /// <inheritdoc />
+    public Task<IReadOnlyList<RemoteObject>> ListPushReceiptsAsync(CancellationToken ct) => Task.FromResult(ListArea("pushes"));
+
+    /// <inheritdoc />
+    public Task PutPushReceiptAsync(string key, byte[] bytes, CancellationToken ct)
+    {
+        WriteEntry("pushes", key, bytes, "push receipt");
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public Task<byte[]?> GetPushReceiptAsync(string key, CancellationToken ct) => Task.FromResult(ReadEntry("pushes", key));
+
+    /// <inheritdoc />
+    public Task DeletePushReceiptAsync(string key, CancellationToken ct)
+    {
+        AtomicFile.TryDelete(EntryPathOf("pushes", key));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The entries of a side area (<c>runs/</c>, <c>pushes/</c>), laid out like <c>b3/</c>; temp files are skipped.</summary>
+    private IReadOnlyList<RemoteObject> ListArea(string area)
+    {
+        var result = new List<RemoteObject>();
+        var root = Path.Combine(_root, area);
+        if (Directory.Exists(root))
         {
-            foreach (var dir in new DirectoryInfo(runs).EnumerateDirectories())
+            foreach (var dir in new DirectoryInfo(root).EnumerateDirectories())
             {
                 foreach (var f in dir.EnumerateFiles())
                 {
                     var key = dir.Name + f.Name;
                     if (dir.Name.Length == 2 && Oid.IsValid(key))
                     {
-                        result.Add(key);
+                        result.Add(new RemoteObject(key, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero)));
                     }
                 }
             }
         }
 
-        return Task.FromResult<IReadOnlyList<string>>(result);
+        return result;
     }
 
-    /// <inheritdoc />
-    public Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct)
+    private void WriteEntry(string area, string key, byte[] bytes, string what)
     {
         try
         {
-            AtomicFile.WriteAllBytes(RunPathOf(key), bytes);
+            AtomicFile.WriteAllBytes(EntryPathOf(area, key), bytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new GitMlException($"cannot write run-cache entry {key} to remote {Description}: {ex.Message}", "check the folder and its permissions", ExitCode.Remote, ex);
+            throw new GitMlException($"cannot write {what} {key} to remote {Description}: {ex.Message}", "check the folder and its permissions", ExitCode.Remote, ex);
         }
-
-        return Task.CompletedTask;
     }
 
-    /// <inheritdoc />
-    public Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct)
+    private byte[]? ReadEntry(string area, string key)
     {
-        var path = RunPathOf(key);
-        if (!File.Exists(path))
+        try
         {
-            throw new GitMlException($"run-cache entry {key} is not on remote {Description}", null, ExitCode.NotFound);
+            return File.ReadAllBytes(EntryPathOf(area, key));
         }
-
-        return Task.FromResult(File.ReadAllBytes(path));
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
     }
 
-    private string RunPathOf(string key) => Path.Combine(_root, "runs", Oid.Require(key, "run-cache key")[..2], key[2..]);
+    private string EntryPathOf(string area, string key) => Path.Combine(_root, area, Oid.Require(key, area + " key")[..2], key[2..]);
 
     /// <summary>Full path of an object on this remote.</summary>
     public string PathOf(string oid) => Path.Combine(_root, "b3", oid[..2], oid[2..]);
@@ -212,9 +244,23 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
     public Task<int> SweepStaleAsync(TimeSpan olderThan, CancellationToken ct)
     {
         var b3 = Path.Combine(_root, "b3");
-        return Task.FromResult(Directory.Exists(b3)
+        var swept = Directory.Exists(b3)
             ? SweepStale(new DirectoryInfo(b3).EnumerateDirectories().Select(d => d.Name).Where(n => n.Length == 2), olderThan, ct)
-            : 0);
+            : 0;
+
+        // A push killed while writing its receipt leaves a temp file beside where the receipt would be.
+        var pushes = new DirectoryInfo(Path.Combine(_root, "pushes"));
+        var cutoff = DateTime.UtcNow - olderThan;
+        if (pushes.Exists)
+        {
+            foreach (var f in pushes.EnumerateFiles(".*.tmp", SearchOption.AllDirectories).Where(f => f.LastWriteTimeUtc < cutoff))
+            {
+                AtomicFile.TryDelete(f.FullName);
+                swept++;
+            }
+        }
+
+        return Task.FromResult(swept);
     }
 
     /// <summary>

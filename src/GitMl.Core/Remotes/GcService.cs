@@ -18,10 +18,13 @@ public sealed record GcResult(string Where, int Kept, IReadOnlyList<RemoteObject
     public int StaleSwept { get; init; }
 
     /// <summary>
-    /// Unreferenced remote objects kept because they were written within the grace period: another clone may have
-    /// pushed them for a commit this clone cannot see yet. Included in <see cref="Kept"/>.
+    /// Unreferenced remote objects kept because they were written, or covered by a push receipt, within the grace
+    /// period: another clone may have pushed them for a commit this clone cannot see yet. Included in <see cref="Kept"/>.
     /// </summary>
     public int KeptRecent { get; init; }
+
+    /// <summary>Push receipts older than the grace period, removed (or, in a dry run, that would be).</summary>
+    public int ReceiptsRemoved { get; init; }
 }
 
 /// <summary>
@@ -94,7 +97,9 @@ public sealed class GcService
     /// <paramref name="staleAfter"/> (default <see cref="TransferService.StaleAfter"/>). Unkept objects the remote
     /// wrote less than <paramref name="keepRecent"/> ago are kept: a clone that pushed data but not yet its commit
     /// would otherwise lose it to a gc run elsewhere (git keeps young loose objects for the same reason). An object
-    /// whose listing carries no time is treated as old.
+    /// whose listing carries no time is treated as old. Objects a push receipt younger than <paramref name="keepRecent"/>
+    /// covers are kept the same way (a push that found them already there did not renew their time); older receipts
+    /// are removed.
     /// </summary>
     public async Task<GcResult> CollectRemoteAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage remote, int jobs, bool dryRun, CancellationToken ct,
         TimeSpan? staleAfter = null, TimeSpan keepRecent = default)
@@ -103,16 +108,61 @@ public sealed class GcService
         var keep = await KeepSetAsync(outs, remote, ct);
         var all = await remote.ListAllAsync(ct);
         var cutoff = DateTimeOffset.UtcNow - keepRecent;
-        var unkept = all.Where(o => !keep.Contains(o.Oid)).ToLookup(o => keepRecent > TimeSpan.Zero && o.Modified > cutoff);
+        bool IsRecent(RemoteObject o) => keepRecent > TimeSpan.Zero && o.Modified > cutoff;
+
+        // Receipts are read after the object listing, as close to the deletes as possible, so that a push finishing
+        // while this gc runs is seen rather than missed.
+        var receipts = await remote.ListPushReceiptsAsync(ct);
+        var covered = await ReceiptCoverageAsync(receipts.Where(IsRecent).ToList(), remote, jobs, ct);
+        var unkept = all.Where(o => !keep.Contains(o.Oid)).ToLookup(o => IsRecent(o) || covered.Contains(o.Oid));
         var recent = unkept[true].Count();
         var removed = unkept[false].OrderBy(o => o.Oid, StringComparer.Ordinal).ToList();
+        var oldReceipts = receipts.Where(r => !IsRecent(r)).ToList();
         var swept = 0;
         if (!dryRun)
         {
             await TransferService.RunParallel(removed, jobs, (o, token) => new ValueTask(remote.DeleteAsync(o.Oid, token)), ct);
+            await TransferService.RunParallel(oldReceipts, jobs, (r, token) => new ValueTask(remote.DeletePushReceiptAsync(r.Oid, token)), ct);
             swept = await remote.SweepStaleAsync(staleAfter ?? TransferService.StaleAfter, ct);
         }
 
-        return new GcResult(remote.Description, all.Count - removed.Count, removed, dryRun) { StaleSwept = swept, KeptRecent = recent };
+        return new GcResult(remote.Description, all.Count - removed.Count, removed, dryRun)
+        {
+            StaleSwept = swept,
+            KeptRecent = recent,
+            ReceiptsRemoved = oldReceipts.Count,
+        };
+    }
+
+    /// <summary>
+    /// Every oid the receipts cover: their roots, and the files of each <c>.dir</c> root (manifest from the cache,
+    /// else the remote). A receipt that is gone or unreadable covers nothing; a manifest that cannot be read covers
+    /// only itself (its files were pushed with it, and their own times keep them while they are young).
+    /// </summary>
+    private async Task<HashSet<string>> ReceiptCoverageAsync(IReadOnlyList<RemoteObject> receipts, IRemoteStorage remote, int jobs, CancellationToken ct)
+    {
+        var roots = new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(StringComparer.Ordinal);
+        await TransferService.RunParallel(receipts, jobs, async (r, token) =>
+        {
+            if (await remote.GetPushReceiptAsync(r.Oid, token) is { } bytes && PushReceipt.TryParse(bytes) is { } receipt)
+            {
+                foreach (var root in receipt.Roots)
+                {
+                    roots.TryAdd(root, true);
+                }
+            }
+        }, ct);
+
+        var covered = new HashSet<string>(roots.Keys, StringComparer.Ordinal);
+        foreach (var dir in roots.Keys.Where(Oid.IsDir))
+        {
+            var manifest = ObjectPlan.FromCache(_cache, dir) ?? await RemoteManifest.TryReadAsync(remote, dir, ct);
+            foreach (var e in manifest?.Entries ?? [])
+            {
+                covered.Add(e.Oid);
+            }
+        }
+
+        return covered;
     }
 }

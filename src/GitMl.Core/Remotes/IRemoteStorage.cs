@@ -82,6 +82,21 @@ public interface IRemoteStorage : IDisposable
     /// <summary>Reads a run-cache entry; a missing one throws <see cref="ExitCode.NotFound"/>.</summary>
     Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct) => throw RunCacheUnsupported();
 
+    /// <summary>
+    /// The push receipts on the remote (<c>pushes/&lt;key[0:2]&gt;/&lt;key[2:]&gt;</c>, beside <c>b3/</c>): key, size and
+    /// when the remote wrote each (see <see cref="PushReceipt"/>).
+    /// </summary>
+    Task<IReadOnlyList<RemoteObject>> ListPushReceiptsAsync(CancellationToken ct);
+
+    /// <summary>Stores a push receipt (small JSON) under <paramref name="key"/>; it appears only when complete.</summary>
+    Task PutPushReceiptAsync(string key, byte[] bytes, CancellationToken ct);
+
+    /// <summary>Reads a push receipt; null when it is gone (another gc removed it).</summary>
+    Task<byte[]?> GetPushReceiptAsync(string key, CancellationToken ct);
+
+    /// <summary>Deletes a push receipt; a missing one is not an error.</summary>
+    Task DeletePushReceiptAsync(string key, CancellationToken ct);
+
     private GitMlException RunCacheUnsupported() => new(
         $"remote {Description} cannot hold run-cache entries",
         "use a directory or S3 remote for --run-cache",

@@ -286,6 +286,41 @@ public sealed class S3RemoteStorage : IRemoteStorage
     }, null, ct);
 
     /// <inheritdoc />
+    public Task<IReadOnlyList<RemoteObject>> ListPushReceiptsAsync(CancellationToken ct) => ListAsync("pushes/", ct);
+
+    /// <inheritdoc />
+    public Task PutPushReceiptAsync(string key, byte[] bytes, CancellationToken ct) => RunAsync(async token =>
+    {
+        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(AreaKeyOf("pushes/", key)).WithExpiry(PresignExpirySeconds));
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var response = await Http.PutAsync(url, content, token);
+        await EnsureSuccessAsync(response, null, token);
+        return true;
+    }, null, ct);
+
+    /// <inheritdoc />
+    public Task<byte[]?> GetPushReceiptAsync(string key, CancellationToken ct) => RunAsync<byte[]?>(async token =>
+    {
+        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(AreaKeyOf("pushes/", key)).WithExpiry(PresignExpirySeconds));
+        using var response = await Http.GetAsync(url, token);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, null, token);
+        return await response.Content.ReadAsByteArrayAsync(token);
+    }, null, ct);
+
+    /// <inheritdoc />
+    public Task DeletePushReceiptAsync(string key, CancellationToken ct) => RunAsync(async token =>
+    {
+        await _client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(_bucket).WithObject(AreaKeyOf("pushes/", key)), token);
+        return true;
+    }, null, ct);
+
+    /// <inheritdoc />
     public void Dispose() => _client.Dispose();
 
     private string ObjectPath(string oid) => "/" + _bucket + "/" + S3Signer.Encode(KeyOf(oid), true);
@@ -621,7 +656,9 @@ public sealed class S3RemoteStorage : IRemoteStorage
     private static string? Child(System.Xml.Linq.XElement element, string name) =>
         element.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
 
-    private string RunKeyOf(string key) => _keyPrefix + "runs/" + Oid.Require(key, "run-cache key")[..2] + "/" + key[2..];
+    private string RunKeyOf(string key) => AreaKeyOf("runs/", key);
+
+    private string AreaKeyOf(string area, string key) => _keyPrefix + area + Oid.Require(key, area.TrimEnd('/') + " key")[..2] + "/" + key[2..];
 
     private Task<IReadOnlyList<RemoteObject>> ListAsync(string relPrefix, CancellationToken ct) => RunAsync<IReadOnlyList<RemoteObject>>(async token =>
     {
@@ -747,7 +784,8 @@ public sealed class S3RemoteStorage : IRemoteStorage
             if (reader.NodeType == System.Xml.XmlNodeType.EndElement && reader.LocalName == "Contents" && key is not null)
             {
                 var area = key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal) ? 3
-                    : key.StartsWith(_keyPrefix + "runs/", StringComparison.Ordinal) ? 5 : 0;
+                    : key.StartsWith(_keyPrefix + "runs/", StringComparison.Ordinal) ? 5
+                    : key.StartsWith(_keyPrefix + "pushes/", StringComparison.Ordinal) ? 7 : 0;
                 if (area > 0)
                 {
                     var parts = key[(_keyPrefix.Length + area)..].Split('/');

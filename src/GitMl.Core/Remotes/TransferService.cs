@@ -197,9 +197,43 @@ public sealed class TransferService
         }
 
         await RunParallel(ready, jobs, Upload, ct);
+        await WriteReceiptAsync(outs, plan, present, sent, remote, ct);
         result.Transferred = sent.Count;
         result.BytesTransferred = sent.Keys.Sum(o => sizes[o]);
         return result;
+    }
+
+    /// <summary>
+    /// Objects this push skipped because the remote had them keep their old write time, so a gc in a clone that
+    /// cannot see this push's commit would take them for old and unused. A receipt naming the roots that are now
+    /// complete on the remote keeps them for another <c>--keep-recent</c> (see <see cref="PushReceipt"/>). A push
+    /// that skipped nothing writes none: everything it sent is young already.
+    /// </summary>
+    private static async Task WriteReceiptAsync(IReadOnlyList<TrackedOut> outs, ObjectPlan plan, HashSet<string> present,
+        System.Collections.Concurrent.ConcurrentDictionary<string, bool> sent, IRemoteStorage remote, CancellationToken ct)
+    {
+        bool OnRemote(string oid) => present.Contains(oid) || sent.ContainsKey(oid);
+        var roots = new List<string>();
+        var coversSkipped = false;
+        foreach (var root in outs.Select(o => o.Out.Oid).Distinct(StringComparer.Ordinal))
+        {
+            var objects = Oid.IsDir(root)
+                ? plan.Manifests.GetValueOrDefault(root) is { } files ? files.Append(root).ToList() : null
+                : [root];
+            if (objects is null || !objects.All(OnRemote))
+            {
+                continue;
+            }
+
+            roots.Add(root);
+            coversSkipped |= objects.Any(present.Contains);
+        }
+
+        if (coversSkipped)
+        {
+            var (key, bytes) = PushReceipt.Create(roots, DateTimeOffset.UtcNow);
+            await remote.PutPushReceiptAsync(key, bytes, ct);
+        }
     }
 
     /// <summary>Downloads the objects of <paramref name="outs"/> that the cache lacks, verifying each.</summary>

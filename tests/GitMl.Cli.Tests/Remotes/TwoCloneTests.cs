@@ -149,7 +149,7 @@ public sealed class TwoCloneTests : IDisposable
         // Then the first run keeps the young object and says why; the second removes it; the bad value is a usage error
         Assert.True(survived);
         Assert.Contains("removed 0 object(s)", graced);
-        Assert.Contains("kept 1 unused object(s) written within the last 1h (--keep-recent)", graced);
+        Assert.Contains("kept 1 unused object(s) written or pushed within the last 1h (--keep-recent)", graced);
         Assert.Equal(young, json.GetProperty("removed")[0].GetProperty("oid").GetString());
         Assert.Equal(0, json.GetProperty("kept_recent").GetInt32());
         Assert.False(File.Exists(onRemote));

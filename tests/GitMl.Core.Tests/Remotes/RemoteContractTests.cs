@@ -340,6 +340,52 @@ public abstract class RemoteContractTests : IDisposable
     }
 
     [Fact]
+    public async Task GcCloud_OldObjectsARecentPushFoundPresent_AreKeptByItsReceiptUntilItAges()
+    {
+        // Given a file and a folder pushed long enough ago to be older than the grace period (3 s here), pushed
+        // again by "another clone" (it finds them present, skips them and leaves a receipt), and then no longer
+        // referenced by anything this clone can see
+        ConfigureRemote();
+        var grace = TimeSpan.FromSeconds(3);
+        var file = TrackedData.TrackFile(Repo, "old.bin", TrackedData.Bytes(2000, 41));
+        var dir = TrackedData.TrackDirectory(Repo, "set", Files(2, 42));
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+        var receiptsAfterFreshPush = await remote.ListPushReceiptsAsync(Ct);
+        await Task.Delay(grace + TimeSpan.FromMilliseconds(700), Ct);
+        var again = await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+        var receipts = await remote.ListPushReceiptsAsync(Ct);
+        var receiptBytes = receipts.Count == 1 ? await remote.GetPushReceiptAsync(receipts[0].Oid, Ct) : null;
+        File.Delete(Path.Combine(Repo.WorkDir, "old.bin.gitml"));
+        File.Delete(Path.Combine(Repo.WorkDir, "set.gitml"));
+        var gc = new GcService(Repo.Cache);
+
+        // When gc --cloud runs with that grace period, then with none
+        var listed = await remote.ListAllAsync(Ct);
+        var graced = await gc.CollectRemoteAsync(Outs(), remote, 2, dryRun: false, Ct, keepRecent: grace);
+        var receiptsAfterGraced = await remote.ListPushReceiptsAsync(Ct);
+        var ungraced = await gc.CollectRemoteAsync(Outs(), remote, 2, dryRun: false, Ct, keepRecent: TimeSpan.Zero);
+
+        // Then the first push, which skipped nothing, left no receipt; the second left one covering both roots;
+        // the objects' own times are past the grace period, yet the graced run keeps all four (file, manifest, two
+        // files) and the receipt; the run without grace removes them and the receipt
+        Assert.Empty(receiptsAfterFreshPush);
+        Assert.Equal(0, again.Transferred);
+        Assert.Single(receipts);
+        Assert.NotNull(receiptBytes);
+        Assert.Equal(new[] { dir, file }.Order(StringComparer.Ordinal), PushReceipt.TryParse(receiptBytes)!.Roots);
+        Assert.All(listed, o => Assert.True(o.Modified < DateTimeOffset.UtcNow - grace, $"{o.Oid} is younger than the grace period"));
+        Assert.Empty(graced.Removed);
+        Assert.Equal(4, graced.KeptRecent);
+        Assert.Equal(0, graced.ReceiptsRemoved);
+        Assert.Single(receiptsAfterGraced);
+        Assert.Equal(4, ungraced.Removed.Count);
+        Assert.Equal(1, ungraced.ReceiptsRemoved);
+        Assert.Empty(await remote.ListPushReceiptsAsync(Ct));
+        Assert.False(await remote.ExistsAsync(file, Ct));
+    }
+
+    [Fact]
     public async Task FsckCloud_ReportsCorruptAndMissingObjects()
     {
         // Given three pushed files, one damaged on the remote and one deleted from it
