@@ -158,6 +158,54 @@ public sealed class TwoCloneTests : IDisposable
     }
 
     [Fact]
+    public void GcCloud_OldObjectCloneBUsesAgain_IsKeptByBsPushReceiptUntilTheReceiptAges()
+    {
+        // Given clone A that pushed v1 of a file, then replaced it with v2 (so A's workspace no longer uses v1's
+        // object), with every remote object two days old; and clone B that checked out the v1 commit on a branch A
+        // never sees, pulled, and pushed: v1's object was already there, so B's push sent nothing and left a receipt
+        CliRunner.Ok(_a.Root, "init");
+        CliRunner.Ok(_a.Root, "remote", "add", "-d", "storage", _remote);
+        _a.CommitAll("init");
+        _a.WriteBytes("model.bin", TrackedData.Bytes(4096, 51));
+        CliRunner.Ok(_a.Root, "add", "model.bin");
+        _a.CommitAll("v1");
+        CliRunner.Ok(_a.Root, "push");
+        var v1 = Directory.GetFiles(Path.Combine(_remote, "b3"), "*", SearchOption.AllDirectories).Single();
+        _a.WriteBytes("model.bin", TrackedData.Bytes(4096, 52));
+        CliRunner.Ok(_a.Root, "add", "model.bin");
+        _a.CommitAll("v2");
+        CliRunner.Ok(_a.Root, "push");
+        foreach (var f in Directory.GetFiles(Path.Combine(_remote, "b3"), "*", SearchOption.AllDirectories))
+        {
+            File.SetLastWriteTimeUtc(f, DateTime.UtcNow.AddDays(-2));
+        }
+
+        ProcessRunner.Run("git", ["clone", "-q", _a.Root, _b], Path.GetDirectoryName(_b)!);
+        ProcessRunner.Run("git", ["checkout", "-q", "-b", "back-to-v1", "HEAD~1"], _b);
+        CliRunner.Ok(_b, "pull");
+        var bPush = JsonDocument.Parse(CliRunner.Ok(_b, "push", "--json")).RootElement;
+        var receipts = Directory.GetFiles(Path.Combine(_remote, "pushes"), "*", SearchOption.AllDirectories);
+
+        // When A runs gc --cloud with the default grace period; then again after B's receipt has aged
+        var graced = CliRunner.Ok(_a.Root, "gc", "--cloud", "-w");
+        var v1Survived = File.Exists(v1);
+        File.SetLastWriteTimeUtc(receipts.Single(), DateTime.UtcNow.AddHours(-2));
+        var aged = JsonDocument.Parse(CliRunner.Ok(_a.Root, "gc", "--cloud", "-w", "--json")).RootElement;
+
+        // Then B's push sent nothing and wrote one receipt; the first gc keeps v1 although its own time is old, and
+        // says why; once the receipt is older than the grace period, gc removes v1 and the receipt
+        Assert.Equal(0, bPush.GetProperty("transferred").GetInt32());
+        Assert.Single(receipts);
+        Assert.True(v1Survived);
+        Assert.Contains("removed 0 object(s)", graced);
+        Assert.Contains("kept 1 unused object(s) written or pushed within the last 1h (--keep-recent)", graced);
+        Assert.Equal(1, aged.GetProperty("removed").GetArrayLength());
+        Assert.Equal(1, aged.GetProperty("receipts_removed").GetInt32());
+        Assert.False(File.Exists(v1));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_remote, "pushes"), "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public void DiffFetch_InACloneWithoutTheManifests_DownloadsOnlyThemAndListsFiles()
     {
         // Given clone A with two pushed versions of a folder, and a fresh clone B with an empty cache
