@@ -70,6 +70,7 @@ internal sealed class Snapshot
         if (world.S3 is null)
         {
             ReadStore(world.RemoteDir, s.Remote, s, "remote");
+            ReadReceipts(world.RemoteDir, s);
         }
         else
         {
@@ -93,6 +94,12 @@ internal sealed class Snapshot
                 continue;
             }
 
+            if (rel.StartsWith("pushes/", StringComparison.Ordinal))
+            {
+                CheckReceipt(s, rel, world.S3.Get(world.Bucket!, key));
+                continue;
+            }
+
             var parts = rel.Split('/');
             var oid = parts.Length == 3 && parts[0] == "b3" ? parts[1] + parts[2] : rel;
             if (!Oid.IsValid(oid))
@@ -103,6 +110,43 @@ internal sealed class Snapshot
 
             var bytes = world.S3.Get(world.Bucket!, key);
             Admit(s, s.Remote, "remote", oid, Blake3Hasher.Hash(bytes), () => bytes);
+        }
+    }
+
+    /// <summary>
+    /// A push receipt (<c>pushes/xx/rest</c>) is not data, so it is not part of the snapshot that runs are compared by
+    /// (a re-run push that finds objects present writes one; the reference run did not), but it must be whole: named
+    /// by the hash of its bytes and parseable.
+    /// </summary>
+    private static void CheckReceipt(Snapshot s, string rel, byte[] bytes)
+    {
+        var parts = rel.Split('/');
+        if (parts.Length != 3 || parts[1] + parts[2] != Blake3Hasher.HashMetadata(bytes) || GitMl.Core.Remotes.PushReceipt.TryParse(bytes) is null)
+        {
+            s.Corrupt.Add($"remote: bad push receipt {rel}");
+        }
+    }
+
+    /// <summary>A directory remote's push receipts; a killed writer's temp file beside them is litter.</summary>
+    private static void ReadReceipts(string root, Snapshot s)
+    {
+        var pushes = Path.Combine(root, "pushes");
+        if (!Directory.Exists(pushes))
+        {
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(pushes, "*", SearchOption.AllDirectories))
+        {
+            var rel = "pushes/" + Path.GetRelativePath(pushes, file).Replace('\\', '/');
+            if (Path.GetFileName(file).StartsWith('.') && file.EndsWith(".tmp", StringComparison.Ordinal))
+            {
+                s.Litter.Add("remote: " + rel);
+            }
+            else
+            {
+                CheckReceipt(s, rel, File.ReadAllBytes(file));
+            }
         }
     }
 
