@@ -121,7 +121,7 @@ public sealed class GcService
         var swept = 0;
         if (!dryRun)
         {
-            await TransferService.RunParallel(removed, jobs, (o, token) => new ValueTask(remote.DeleteAsync(o.Oid, token)), ct);
+            await remote.DeleteManyAsync(removed.Select(o => o.Oid).ToList(), jobs, ct);
             await TransferService.RunParallel(oldReceipts, jobs, (r, token) => new ValueTask(remote.DeletePushReceiptAsync(r.Oid, token)), ct);
             swept = await remote.SweepStaleAsync(staleAfter ?? TransferService.StaleAfter, ct);
         }

@@ -73,6 +73,13 @@ public interface IRemoteStorage : IDisposable
     /// <summary>Deletes an object (gc --cloud); a missing object is not an error.</summary>
     Task DeleteAsync(string oid, CancellationToken ct);
 
+    /// <summary>
+    /// Deletes many objects, up to <paramref name="jobs"/> requests at once; missing ones are not an error. Backends
+    /// with a batch call (S3 DeleteObjects: 1,000 keys a request) use it.
+    /// </summary>
+    Task DeleteManyAsync(IReadOnlyList<string> oids, int jobs, CancellationToken ct) =>
+        TransferService.RunParallel(oids, jobs, (oid, token) => new ValueTask(DeleteAsync(oid, token)), ct);
+
     /// <summary>Keys of the run-cache entries on the remote (<c>runs/&lt;key[0:2]&gt;/&lt;key[2:]&gt;</c>, beside <c>b3/</c>).</summary>
     Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct) => throw RunCacheUnsupported();
 

@@ -255,6 +255,64 @@ public sealed class S3RemoteStorage : IRemoteStorage
         return true;
     }, oid, ct);
 
+    /// <summary>Keys per DeleteObjects request: S3's limit, lowered only by tests to cross batch boundaries cheaply.</summary>
+    internal int DeleteBatchSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Deletes in DeleteObjects batches of up to 1,000 keys (one request each, in quiet mode so only failures come
+    /// back): a gc of 100,000 objects is 100 requests, not 100,000.
+    /// </summary>
+    public Task DeleteManyAsync(IReadOnlyList<string> oids, int jobs, CancellationToken ct) =>
+        TransferService.RunParallel(oids.Chunk(DeleteBatchSize).ToList(), jobs, (batch, token) => new ValueTask(DeleteBatchAsync(batch, token)), ct);
+
+    private Task DeleteBatchAsync(string[] oids, CancellationToken ct) => RunAsync(async token =>
+    {
+        var xml = new System.Text.StringBuilder("<Delete><Quiet>true</Quiet>");
+        foreach (var oid in oids)
+        {
+            xml.Append("<Object><Key>").Append(System.Security.SecurityElement.Escape(KeyOf(oid))).Append("</Key></Object>");
+        }
+
+        var bytes = System.Text.Encoding.UTF8.GetBytes(xml.Append("</Delete>").ToString());
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/xml");
+
+        // S3 requires a body checksum on DeleteObjects.
+        content.Headers.ContentMD5 = System.Security.Cryptography.MD5.HashData(bytes);
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        using var response = await SendSignedAsync(HttpMethod.Post, "/" + _bucket, [new("delete", string.Empty)], token, content, hash);
+        await EnsureSuccessAsync(response, null, token);
+
+        if (FirstDeleteFailure(await response.Content.ReadAsStringAsync(token)) is { } failure)
+        {
+            throw new GitMlException(
+                $"remote {Description} refused to delete {failure.Key}: {failure.Code}",
+                "check that the credentials may delete objects (s3:DeleteObject) and run gc again; nothing that is still used was touched",
+                ExitCode.Remote);
+        }
+
+        return true;
+    }, null, ct);
+
+    /// <summary>
+    /// The first key a DeleteObjects answer reports as not deleted, with its error code. The answer is 200 even
+    /// then; a key that was already gone is not a failure.
+    /// </summary>
+    internal static (string Key, string Code)? FirstDeleteFailure(string body)
+    {
+        var doc = System.Xml.Linq.XDocument.Parse(body);
+        foreach (var error in doc.Root?.Elements().Where(e => e.Name.LocalName == "Error") ?? [])
+        {
+            var code = Child(error, "Code") ?? "unknown error";
+            if (code != "NoSuchKey")
+            {
+                return (Child(error, "Key") ?? "(no key)", code);
+            }
+        }
+
+        return null;
+    }
+
     /// <inheritdoc />
     public async Task<IReadOnlyList<string>> ListRunEntriesAsync(CancellationToken ct) =>
         (await ListAsync("runs/", ct)).Select(o => o.Oid).ToList();

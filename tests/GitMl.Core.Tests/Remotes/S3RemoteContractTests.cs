@@ -48,6 +48,40 @@ public sealed class S3RemoteContractTests : RemoteContractTests
     }
 
     [Fact]
+    public async Task DeleteMany_MoreKeysThanOneBatch_DeletesEveryOneAndIgnoresKeysAlreadyGone()
+    {
+        // Given seven objects on the remote, a key that is not there, and batches of three keys
+        ConfigureRemote();
+        var oids = Enumerable.Range(0, 7).Select(i =>
+        {
+            var bytes = TrackedData.Bytes(100 + i, 60 + i);
+            var oid = GitMl.Core.Hashing.Blake3Hasher.HashMetadata(bytes);
+            WriteRemoteObject(oid, bytes);
+            return oid;
+        }).ToList();
+        var gone = new string('0', 64);
+        using var remote = Remotes.Open(null);
+        ((S3RemoteStorage)remote).DeleteBatchSize = 3;
+
+        // When they are deleted together
+        await remote.DeleteManyAsync([.. oids, gone], 2, Ct);
+
+        // Then every batch went through and the missing key was no error
+        Assert.Empty(await remote.ListAllAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("<DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"></DeleteResult>", null)]
+    [InlineData("<DeleteResult><Error><Key>p/b3/aa/bb</Key><Code>NoSuchKey</Code><Message>gone</Message></Error></DeleteResult>", null)]
+    [InlineData("<DeleteResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Error><Key>p/b3/aa/b&amp;b</Key><Code>AccessDenied</Code><Message>no</Message></Error></DeleteResult>", "p/b3/aa/b&b AccessDenied")]
+    public void FirstDeleteFailure_DeleteObjectsAnswer_NamesTheFirstRealFailureOnly(string body, string? expected)
+    {
+        // Given a DeleteObjects answer (When read) Then only a failure other than an already-gone key is reported
+        var failure = S3RemoteStorage.FirstDeleteFailure(body);
+        Assert.Equal(expected, failure is { } f ? f.Key + " " + f.Code : null);
+    }
+
+    [Fact]
     public async Task Push_InterruptedMultipartUpload_ResumesWithItsSentPartsAndEndsConsistent()
     {
         // Given a large object whose multipart upload was cut off while its second part was on the way
