@@ -8,7 +8,7 @@ namespace GitMl.Chaos;
 /// written, which is fine as long as their previous bytes are still recoverable.</param>
 internal sealed record Scenario(string Name, string[] Args, Action<World> Setup, string[]? StageOutputs = null);
 
-/// <summary>The operations of issue 9 on generated data: add, commit, checkout, push, pull, gc, repro.</summary>
+/// <summary>The operations of issue 9 on generated data: add, commit, checkout, push, pull, gc (cache and remote), repro.</summary>
 internal sealed class Scenarios
 {
     private readonly string _cli;
@@ -63,6 +63,14 @@ internal sealed class Scenarios
             Init(w);
             Version(w, 1);
             Version(w, 2);
+        }),
+        new("gc-cloud", ["gc", "--cloud", "-w", "--keep-recent", "0"], w =>
+        {
+            // Both versions on the remote; the workspace keeps version 2, so the deletes take version 1's objects.
+            Init(w);
+            Version(w, 1);
+            Version(w, 2);
+            Ml(w, "push", "--all-commits");
         }),
         new("repro", ["repro"], w =>
         {
