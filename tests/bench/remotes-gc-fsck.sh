@@ -10,29 +10,9 @@
 # Ratio = peer time / git ml time (above 1: git ml is faster). Needs: b3sum, aws, moto_server (not part of the tests).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 FILES="${FILES:-1000}"; FILE_KIB="${FILE_KIB:-256}"; ROUNDS="${ROUNDS:-3}"
-for tool in b3sum aws moto_server curl bc; do
-  command -v "$tool" >/dev/null || { echo "missing $tool (b3sum: apt-get install -y b3sum)" >&2; exit 1; }
-done
-
-echo "== publishing git-ml (Release, ReadyToRun)"
-dotnet publish "$root/src/GitMl.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  -o "$root/.tools/bench-git-ml" --nologo -v quiet >/dev/null
-GM="$root/.tools/bench-git-ml/git-ml"
-echo "(load average before: $(cut -d" " -f1-3 /proc/loadavg); $(nproc) cores)"
-
-work="$(mktemp -d -t gitml-bench-gc-XXXXXX)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-cleanup() { kill "$moto_pid" 2>/dev/null || true; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-endpoint="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -sf -o /dev/null "$endpoint/moto-api/" && break; sleep 0.1; done
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
-s3() { aws --endpoint-url "$endpoint" s3 "$@"; }
-reset() { curl -sf -X POST "$endpoint/moto-api/reset" >/dev/null; s3 mb s3://bench >/dev/null; }
+command -v b3sum >/dev/null || { echo "missing b3sum (apt-get install -y b3sum)" >&2; exit 1; }
+source "$here/remotes-lib.sh"
 
 echo "== generating data: $FILES x $FILE_KIB KiB"
 repo="$work/repo"; mkdir -p "$repo/data"
@@ -46,9 +26,6 @@ git init -q -b main . && git config user.name bench && git config user.email ben
 cp data.gitml "$work/data.gitml"
 sync
 
-t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
 b3_all() { find "$1" -type f -print0 | xargs -0 b3sum >/dev/null; }
 aws_verify() { rm -rf "$work/dl"; s3 cp --recursive --quiet s3://bench/aws/ "$work/dl"; b3_all "$work/dl"; }
 gm_gc_cloud() { "$GM" gc --cloud -w --keep-recent 0; }

@@ -14,25 +14,9 @@
 # a tool's wall time is about moto's CPU time, moto (one Python process, one core under its GIL) is what bounds it.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
 FILES="${FILES:-1000}"; FILE_MIB="${FILE_MIB:-1}"; BIG_MIB="${BIG_MIB:-256}"; JOBS="${JOBS:-}"; ROUNDS="${ROUNDS:-3}"
 
-echo "== publishing git-ml (Release, ReadyToRun, as the data benchmarks do)"
-dotnet publish "$root/src/GitMl.Cli" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  -o "$root/.tools/bench-git-ml" --nologo -v quiet >/dev/null
-GM="$root/.tools/bench-git-ml/git-ml"
-echo "(load average before: $(cut -d" " -f1-3 /proc/loadavg))"
-
-work="$(mktemp -d -t gitml-bench-remotes-XXXXXX)"
-port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-moto_server -H 127.0.0.1 -p "$port" >"$work/moto.log" 2>&1 &
-moto_pid=$!
-cleanup() { kill "$moto_pid" 2>/dev/null || true; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-endpoint="http://127.0.0.1:$port"
-for _ in $(seq 1 100); do curl -sf -o /dev/null "$endpoint/moto-api/" && break; sleep 0.1; done
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
-aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null
+source "$here/remotes-lib.sh"
 
 echo "== generating data: $FILES x $FILE_MIB MiB + 1 x $BIG_MIB MiB"
 repo="$work/repo"; mkdir -p "$repo/data/files"
@@ -50,17 +34,13 @@ git init -q -b main . && git config user.name bench && git config user.email ben
 sync
 jobs_arg=(); [ -n "$JOBS" ] && jobs_arg=(-j "$JOBS")
 
-t() { local s e; s=$(date +%s.%N); "$@" >/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc -l; }
 # Requests moto_server logged so far (one line per request): the difference around a step is its request count.
 reqs() { grep -c '" [0-9][0-9][0-9] ' "$work/moto.log" || true; }
 rate() { echo "scale=1; $total_mib / $1" | bc -l; }
-ratio() { echo "scale=2; $1 / $2" | bc -l; }
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # moto's own CPU seconds so far (user + system, from /proc): the difference around a push is the server work it caused.
 moto_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$moto_pid/stat"; }
 # CPU seconds the hypervisor gave to other guests (steal, all cores): a noisy-neighbour figure for the run.
 steal() { awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print $9 / hz }' /proc/stat; }
-reset() { curl -sf -X POST "$endpoint/moto-api/reset" >/dev/null; aws --endpoint-url "$endpoint" s3 mb s3://bench >/dev/null; }
 
 # curl's upload list: every file of data/ under s3://bench/curl/, 16 transfers at a time, SigV4-signed.
 curl_cfg="$work/curl.cfg"
