@@ -131,6 +131,10 @@ public sealed class TransferService
         result.PresenceCheck = method;
         result.AlreadyPresent = candidates.Count(present.Contains);
 
+        // Roots the remote already holds whole are vouched for at once, not after a long upload of the rest: a gc
+        // elsewhere during this push then keeps them too.
+        var vouched = await WriteReceiptAsync(outs, plan, present, new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(), [], remote, ct);
+
         var toSend = localFiles.Where(o => !present.Contains(o)).ToList();
         var manifestsToSend = localManifests.Where(o => !present.Contains(o)).ToList();
         var sizes = toSend.Concat(manifestsToSend).ToDictionary(o => o, o => new FileInfo(_cache.PathOf(o)).Length);
@@ -197,7 +201,7 @@ public sealed class TransferService
         }
 
         await RunParallel(ready, jobs, Upload, ct);
-        await WriteReceiptAsync(outs, plan, present, sent, remote, ct);
+        await WriteReceiptAsync(outs, plan, present, sent, vouched, remote, ct);
         result.Transferred = sent.Count;
         result.BytesTransferred = sent.Keys.Sum(o => sizes[o]);
         return result;
@@ -205,35 +209,34 @@ public sealed class TransferService
 
     /// <summary>
     /// Objects this push skipped because the remote had them keep their old write time, so a gc in a clone that
-    /// cannot see this push's commit would take them for old and unused. A receipt naming the roots that are now
-    /// complete on the remote keeps them for another <c>--keep-recent</c> (see <see cref="PushReceipt"/>). A push
-    /// that skipped nothing writes none: everything it sent is young already.
+    /// cannot see this push's commit would take them for old and unused. A receipt naming the roots that are
+    /// complete on the remote keeps them for another <c>--keep-recent</c> (see <see cref="PushReceipt"/>). It is
+    /// written for roots some of whose objects were skipped and that <paramref name="alreadyVouched"/> does not hold;
+    /// a push that skipped nothing writes none, as everything it sent is young already. Returns the roots vouched for.
     /// </summary>
-    private static async Task WriteReceiptAsync(IReadOnlyList<TrackedOut> outs, ObjectPlan plan, HashSet<string> present,
-        System.Collections.Concurrent.ConcurrentDictionary<string, bool> sent, IRemoteStorage remote, CancellationToken ct)
+    private static async Task<HashSet<string>> WriteReceiptAsync(IReadOnlyList<TrackedOut> outs, ObjectPlan plan, HashSet<string> present,
+        System.Collections.Concurrent.ConcurrentDictionary<string, bool> sent, HashSet<string> alreadyVouched, IRemoteStorage remote, CancellationToken ct)
     {
         bool OnRemote(string oid) => present.Contains(oid) || sent.ContainsKey(oid);
-        var roots = new List<string>();
-        var coversSkipped = false;
-        foreach (var root in outs.Select(o => o.Out.Oid).Distinct(StringComparer.Ordinal))
+        var roots = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var root in outs.Select(o => o.Out.Oid).Distinct(StringComparer.Ordinal).Where(r => !alreadyVouched.Contains(r)))
         {
             var objects = Oid.IsDir(root)
                 ? plan.Manifests.GetValueOrDefault(root) is { } files ? files.Append(root).ToList() : null
                 : [root];
-            if (objects is null || !objects.All(OnRemote))
+            if (objects is not null && objects.All(OnRemote) && objects.Any(present.Contains))
             {
-                continue;
+                roots.Add(root);
             }
-
-            roots.Add(root);
-            coversSkipped |= objects.Any(present.Contains);
         }
 
-        if (coversSkipped)
+        if (roots.Count > 0)
         {
             var (key, bytes) = PushReceipt.Create(roots, DateTimeOffset.UtcNow);
             await remote.PutPushReceiptAsync(key, bytes, ct);
         }
+
+        return roots;
     }
 
     /// <summary>Downloads the objects of <paramref name="outs"/> that the cache lacks, verifying each.</summary>

@@ -386,6 +386,29 @@ public abstract class RemoteContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Push_NewFolderVersionReusingPresentFiles_LeavesAReceiptForThatFolderOnly()
+    {
+        // Given a folder pushed with two files, then a new version of it with a third file added, and a new file
+        ConfigureRemote();
+        var v1Files = Files(2, 71);
+        TrackedData.TrackDirectory(Repo, "set", v1Files);
+        using var remote = Remotes.Open(null);
+        await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+        var v2 = TrackedData.TrackDirectory(Repo, "set", new Dictionary<string, byte[]>(v1Files) { ["extra.bin"] = TrackedData.Bytes(700, 72) });
+        TrackedData.TrackFile(Repo, "fresh.bin", TrackedData.Bytes(800, 73));
+
+        // When the new version is pushed (two files skipped as present; the third file, the manifest and fresh.bin sent)
+        var pushed = await Transfer().PushAsync(Outs(), remote, 2, null, Ct);
+        var receipts = await remote.ListPushReceiptsAsync(Ct);
+
+        // Then one receipt vouches for the new folder version, whose old files kept their old times, and not for
+        // the file that was all sent now
+        Assert.Equal(3, pushed.Transferred);
+        var receipt = Assert.Single(receipts);
+        Assert.Equal([v2], PushReceipt.TryParse((await remote.GetPushReceiptAsync(receipt.Oid, Ct))!)!.Roots);
+    }
+
+    [Fact]
     public async Task FsckCloud_ReportsCorruptAndMissingObjects()
     {
         // Given three pushed files, one damaged on the remote and one deleted from it
