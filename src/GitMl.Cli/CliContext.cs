@@ -16,7 +16,9 @@ internal sealed class CliContext
         Cwd = cwd;
         ErrorIsTerminal = errorIsTerminal;
         _environment = environment;
-        ObjectFetcherFactory = repo => RemoteObjectFetcher.ForDefaultRemote(repo, GetEnvironmentVariable);
+
+        // serve re-opens the repository for each resolve; the fetcher must still read this command's environment.
+        ObjectFetcherFactory = repo => RemoteObjectFetcher.ForDefaultRemote(Adopt(repo));
     }
 
     /// <summary>An environment variable: the overlay given to <see cref="Program.Run"/> first, then the process's.</summary>
@@ -57,7 +59,14 @@ internal sealed class CliContext
     public IProgress<WorkProgress>? Progress() => ErrorIsTerminal ? new TerminalProgress(Err) : null;
 
     /// <summary>Opens the repository containing <see cref="Cwd"/>.</summary>
-    public GitMlRepository OpenRepository() => GitMlRepository.Open(Cwd);
+    public GitMlRepository OpenRepository() => Adopt(GitMlRepository.Open(Cwd));
+
+    /// <summary>Makes every service on <paramref name="repo"/> read remote credentials and endpoints through this command's overlay.</summary>
+    private GitMlRepository Adopt(GitMlRepository repo)
+    {
+        repo.Environment = GetEnvironmentVariable;
+        return repo;
+    }
 
     /// <summary>Takes the repository lock, telling the user when it has to wait.</summary>
     public RepoLock Lock(GitMlRepository repo, string command) =>

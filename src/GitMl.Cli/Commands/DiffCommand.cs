@@ -50,7 +50,7 @@ internal static class DiffCommand
             var service = new DataDiffService(repo, data);
             if (parse.GetValue(fetch))
             {
-                var settings = new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Resolve(parse.GetValue(remoteName));
+                var settings = new RemoteConfigService(repo).Resolve(parse.GetValue(remoteName));
                 using var remote = RemoteStorageFactory.Create(settings);
                 var fetched = await service.FetchMissingManifestsAsync([oldRev, newRev], remote, ct);
                 ctx.Debug($"fetched {fetched} folder manifest(s) from {remote.Description}");

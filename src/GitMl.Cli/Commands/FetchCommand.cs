@@ -16,7 +16,7 @@ internal static class FetchCommand
             using var repo = ctx.OpenRepository();
             using var _ = ctx.Lock(repo, "fetch");
             var outs = o.Outs(pr, ctx, repo);
-            var settings = new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Resolve(pr.GetValue(o.Remote));
+            var settings = new RemoteConfigService(repo).Resolve(pr.GetValue(o.Remote));
             using var remote = RemoteStorageFactory.Create(settings);
             var result = await new TransferService(repo.Cache).FetchAsync(outs, remote, o.JobsFor(pr, settings), ctx.Progress(), ct);
             TransferReport.Write(ctx, result, pr.GetValue(o.Json));

@@ -20,7 +20,7 @@ internal static class FsckCommand
             FsckResult result;
             if (pr.GetValue(cloud))
             {
-                var settings = new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Resolve(pr.GetValue(o.Remote));
+                var settings = new RemoteConfigService(repo).Resolve(pr.GetValue(o.Remote));
                 using var remote = RemoteStorageFactory.Create(settings);
                 result = await service.CheckRemoteAsync(outs, remote, o.JobsFor(pr, settings), ctx.Progress(), ct);
             }

@@ -43,7 +43,7 @@ internal static class GcCommand
             GcResult result;
             if (pr.GetValue(cloud))
             {
-                var settings = new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Resolve(pr.GetValue(o.Remote));
+                var settings = new RemoteConfigService(repo).Resolve(pr.GetValue(o.Remote));
                 using var remote = RemoteStorageFactory.Create(settings);
                 result = await service.CollectRemoteAsync(outs, remote, o.JobsFor(pr, settings), pr.GetValue(dryRun), ct, keepRecent: grace);
             }

@@ -18,7 +18,7 @@ internal static class PullCommand
             using var repo = ctx.OpenRepository();
             using var _ = ctx.Lock(repo, "pull");
             var outs = o.Outs(pr, ctx, repo);
-            var settings = new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Resolve(pr.GetValue(o.Remote));
+            var settings = new RemoteConfigService(repo).Resolve(pr.GetValue(o.Remote));
             using var remote = RemoteStorageFactory.Create(settings);
             var result = await new PullService(repo).PullAsync(outs, remote, o.JobsFor(pr, settings), ctx.Progress(), ct);
             var c = result.Checkout;

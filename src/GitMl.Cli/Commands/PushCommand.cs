@@ -18,7 +18,7 @@ internal static class PushCommand
             using var repo = ctx.OpenRepository();
             using var _ = ctx.Lock(repo, "push");
             var outs = o.Outs(pr, ctx, repo);
-            var settings = new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Resolve(pr.GetValue(o.Remote));
+            var settings = new RemoteConfigService(repo).Resolve(pr.GetValue(o.Remote));
             using var remote = RemoteStorageFactory.Create(settings);
             var jobs = o.JobsFor(pr, settings);
             ctx.Debug($"push: {outs.Count} outs to {remote.Description} with {jobs} jobs ({settings.Credentials?.ToString() ?? "no credentials"})");

@@ -31,7 +31,7 @@ internal static class RemoteCommand
             using var repo = ctx.OpenRepository();
             using var _ = ctx.Lock(repo, "remote add");
             var n = pr.GetValue(name)!;
-            new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Add(n, pr.GetValue(url)!, pr.GetValue(makeDefault), pr.GetValue(local));
+            new RemoteConfigService(repo).Add(n, pr.GetValue(url)!, pr.GetValue(makeDefault), pr.GetValue(local));
             ctx.Out.WriteLine($"Added remote '{n}'{(pr.GetValue(makeDefault) ? " (default)" : string.Empty)}");
             return 0;
         });
@@ -45,7 +45,7 @@ internal static class RemoteCommand
         c.SetAction(pr =>
         {
             using var repo = ctx.OpenRepository();
-            var remotes = new RemoteConfigService(repo, ctx.GetEnvironmentVariable).List();
+            var remotes = new RemoteConfigService(repo).List();
             if (pr.GetValue(json))
             {
                 RemoteOptions.WriteJson(ctx, remotes.Select(r => new { r.Name, r.Url, r.IsDefault, r.Settings, r.HasLocalCredentials }));
@@ -76,7 +76,7 @@ internal static class RemoteCommand
         {
             using var repo = ctx.OpenRepository();
             using var _ = ctx.Lock(repo, "remote remove");
-            new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Remove(pr.GetValue(name)!);
+            new RemoteConfigService(repo).Remove(pr.GetValue(name)!);
             ctx.Out.WriteLine($"Removed remote '{pr.GetValue(name)}'");
             return 0;
         });
@@ -92,7 +92,7 @@ internal static class RemoteCommand
         c.SetAction(pr =>
         {
             using var repo = ctx.OpenRepository();
-            var service = new RemoteConfigService(repo, ctx.GetEnvironmentVariable);
+            var service = new RemoteConfigService(repo);
             if (pr.GetValue(unset))
             {
                 using var l = ctx.Lock(repo, "remote default");
@@ -142,7 +142,7 @@ internal static class RemoteCommand
             using var repo = ctx.OpenRepository();
             using var _ = ctx.Lock(repo, "remote modify");
             var k = pr.GetValue(key)!;
-            new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Modify(pr.GetValue(name)!, k, v, pr.GetValue(local), isUnset);
+            new RemoteConfigService(repo).Modify(pr.GetValue(name)!, k, v, pr.GetValue(local), isUnset);
 
             // Echo the key but never the value: it may be a secret.
             ctx.Out.WriteLine(isUnset ? $"Unset {k} of remote '{pr.GetValue(name)}'" : $"Set {k} of remote '{pr.GetValue(name)}'{(pr.GetValue(local) ? " in .gitml/config.local" : string.Empty)}");

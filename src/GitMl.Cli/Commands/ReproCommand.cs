@@ -90,7 +90,7 @@ internal static class ReproCommand
     private static int Verify(CliContext ctx, GitMlRepository repo, string rev, string? remote, bool asJson)
     {
         var log = asJson ? ctx.Err : ctx.Out;
-        var results = new VerifyService(repo, log, asJson ? ctx.Err : ctx.Out, ctx.Err, ctx.GetEnvironmentVariable).Verify(rev, remote);
+        var results = new VerifyService(repo, log, asJson ? ctx.Err : ctx.Out, ctx.Err).Verify(rev, remote);
         var ok = results.All(r => r.Reproducible);
         if (asJson)
         {

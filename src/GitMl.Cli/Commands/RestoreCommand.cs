@@ -24,7 +24,7 @@ internal static class RestoreCommand
             var rel = (parse.GetValue(targets) ?? []).Select(p => repo.ToRepoRelative(p, ctx.Cwd)).ToList();
             var dest = Path.GetFullPath(Path.Combine(ctx.Cwd, parse.GetValue(to)!));
             using var repoLock = ctx.Lock(repo, "restore");
-            var r = new RestoreService(repo, ctx.Progress(), ctx.GetEnvironmentVariable).Restore(parse.GetValue(rev)!, dest, rel, parse.GetValue(force), parse.GetValue(remote));
+            var r = new RestoreService(repo, ctx.Progress()).Restore(parse.GetValue(rev)!, dest, rel, parse.GetValue(force), parse.GetValue(remote));
             if (parse.GetValue(json))
             {
                 JsonOut.Write(ctx, new

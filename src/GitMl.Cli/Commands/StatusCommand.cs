@@ -99,7 +99,7 @@ internal static class StatusCommand
     {
         using var repo = ctx.OpenRepository();
         var outs = o.Outs(pr, ctx, repo);
-        var settings = new RemoteConfigService(repo, ctx.GetEnvironmentVariable).Resolve(pr.GetValue(o.Remote));
+        var settings = new RemoteConfigService(repo).Resolve(pr.GetValue(o.Remote));
         using var remote = RemoteStorageFactory.Create(settings);
         var rows = await new CloudStatusService(repo.Cache).CompareAsync(outs, remote, o.JobsFor(pr, settings), ct);
         if (pr.GetValue(o.Json))

@@ -39,6 +39,12 @@ public sealed class GitMlRepository : IDisposable
     /// <summary>Merged config (reloaded by <see cref="ReloadConfig"/>).</summary>
     public GitMlConfig Config => _config ??= GitMlConfig.Load(GitMlDir);
 
+    /// <summary>
+    /// Reads environment variables for the services working on this repository (remote credentials and endpoints):
+    /// the process environment unless the opener gives another, as the CLI does with its per-command overlay.
+    /// </summary>
+    public Func<string, string?> Environment { get; set; } = System.Environment.GetEnvironmentVariable;
+
     /// <summary>The Git port (opened on first use).</summary>
     public IGitPort Git => _git ??= new LibGit2Port(WorkDir);
 

@@ -24,17 +24,12 @@ public sealed class RestoreService
 {
     private readonly GitMlRepository _repo;
     private readonly IProgress<WorkProgress>? _progress;
-    private readonly Func<string, string?>? _env;
 
     /// <summary>Creates the service.</summary>
-    /// <param name="repo">The repository to restore from.</param>
-    /// <param name="progress">Receives fetch progress, if any.</param>
-    /// <param name="env">Reads remote credentials and endpoint variables (null: the process environment).</param>
-    public RestoreService(GitMlRepository repo, IProgress<WorkProgress>? progress = null, Func<string, string?>? env = null)
+    public RestoreService(GitMlRepository repo, IProgress<WorkProgress>? progress = null)
     {
         _repo = repo;
         _progress = progress;
-        _env = env;
     }
 
     /// <summary>Restores <paramref name="rev"/> into <paramref name="destination"/> (a full path).</summary>
@@ -170,7 +165,7 @@ public sealed class RestoreService
                 ExitCode.NotFound);
         }
 
-        var settings = new RemoteConfigService(_repo, _env).Resolve(remote);
+        var settings = new RemoteConfigService(_repo).Resolve(remote);
         using var storage = RemoteStorageFactory.Create(settings);
         var jobs = settings.Jobs ?? TransferService.DefaultJobs;
         var result = new TransferService(_repo.Cache).FetchAsync(missing, storage, jobs, _progress, CancellationToken.None).GetAwaiter().GetResult();

@@ -27,21 +27,14 @@ public sealed class VerifyService
     private readonly TextWriter _log;
     private readonly TextWriter _cmdOut;
     private readonly TextWriter _cmdErr;
-    private readonly Func<string, string?>? _env;
 
     /// <summary>Creates the service; stage output goes to <paramref name="cmdOut"/>/<paramref name="cmdErr"/>.</summary>
-    /// <param name="repo">The repository whose history is verified.</param>
-    /// <param name="log">Receives the service's own progress lines.</param>
-    /// <param name="cmdOut">Receives the stages' standard output.</param>
-    /// <param name="cmdErr">Receives the stages' standard error.</param>
-    /// <param name="env">Reads remote credentials and endpoint variables for the restore (null: the process environment).</param>
-    public VerifyService(GitMlRepository repo, TextWriter log, TextWriter cmdOut, TextWriter cmdErr, Func<string, string?>? env = null)
+    public VerifyService(GitMlRepository repo, TextWriter log, TextWriter cmdOut, TextWriter cmdErr)
     {
         _repo = repo;
         _log = log;
         _cmdOut = cmdOut;
         _cmdErr = cmdErr;
-        _env = env;
     }
 
     /// <summary>Re-runs <paramref name="rev"/>'s pipeline and compares every locked out.</summary>
@@ -58,7 +51,7 @@ public sealed class VerifyService
         var root = Path.Combine(temp, "run");
         try
         {
-            new RestoreService(_repo, env: _env).Restore(sha, root, [], force: false, remote);
+            new RestoreService(_repo).Restore(sha, root, [], force: false, remote);
             _log.WriteLine($"Restored {rev} ({sha[..12]}) into a temporary folder; re-running its pipeline.");
             var pipeline = PipelineFile.Load(root);
             var graph = PipelineGraph.Build(pipeline, root);

@@ -19,11 +19,11 @@ public sealed class RemoteConfigService
     private readonly GitMlRepository _repo;
     private readonly Func<string, string?> _env;
 
-    /// <summary>Creates the service; <paramref name="env"/> reads environment variables (default: the process's).</summary>
+    /// <summary>Creates the service; <paramref name="env"/> reads environment variables (default: the repository's <see cref="GitMlRepository.Environment"/>).</summary>
     public RemoteConfigService(GitMlRepository repo, Func<string, string?>? env = null)
     {
         _repo = repo;
-        _env = env ?? Environment.GetEnvironmentVariable;
+        _env = env ?? repo.Environment;
     }
 
     /// <summary>Adds a remote; with <paramref name="makeDefault"/> it becomes <c>core.remote</c>.</summary>
