@@ -249,17 +249,7 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
             : 0;
 
         // A push killed while writing its receipt leaves a temp file beside where the receipt would be.
-        var pushes = new DirectoryInfo(Path.Combine(_root, "pushes"));
-        var cutoff = DateTime.UtcNow - olderThan;
-        if (pushes.Exists)
-        {
-            foreach (var f in pushes.EnumerateFiles(".*.tmp", SearchOption.AllDirectories).Where(f => f.LastWriteTimeUtc < cutoff))
-            {
-                AtomicFile.TryDelete(f.FullName);
-                swept++;
-            }
-        }
-
+        swept += SweepFolder(new DirectoryInfo(Path.Combine(_root, "pushes")), DateTime.UtcNow - olderThan, SearchOption.AllDirectories);
         return Task.FromResult(swept);
     }
 
@@ -275,20 +265,25 @@ public sealed class DirectoryRemoteStorage : IRemoteStorage
         foreach (var prefix in prefixes)
         {
             ct.ThrowIfCancellationRequested();
-            var dir = new DirectoryInfo(Path.Combine(_root, "b3", prefix));
-            if (!dir.Exists)
-            {
-                continue;
-            }
+            swept += SweepFolder(new DirectoryInfo(Path.Combine(_root, "b3", prefix)), cutoff, SearchOption.TopDirectoryOnly);
+        }
 
-            foreach (var f in dir.EnumerateFiles(".*.tmp"))
-            {
-                if (f.LastWriteTimeUtc < cutoff)
-                {
-                    AtomicFile.TryDelete(f.FullName);
-                    swept++;
-                }
-            }
+        return swept;
+    }
+
+    /// <summary>Deletes the writers' temp files (<c>.&lt;name&gt;.&lt;random&gt;.tmp</c>) in a folder untouched since <paramref name="cutoff"/>.</summary>
+    private static int SweepFolder(DirectoryInfo dir, DateTime cutoff, SearchOption depth)
+    {
+        if (!dir.Exists)
+        {
+            return 0;
+        }
+
+        var swept = 0;
+        foreach (var f in dir.EnumerateFiles(".*.tmp", depth).Where(f => f.LastWriteTimeUtc < cutoff))
+        {
+            AtomicFile.TryDelete(f.FullName);
+            swept++;
         }
 
         return swept;

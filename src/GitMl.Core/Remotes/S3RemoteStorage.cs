@@ -318,58 +318,20 @@ public sealed class S3RemoteStorage : IRemoteStorage
         (await ListAsync("runs/", ct)).Select(o => o.Oid).ToList();
 
     /// <inheritdoc />
-    public Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct) => RunAsync(async token =>
-    {
-        // A single PUT replaces the object atomically: readers see the old entry or the new one.
-        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(RunKeyOf(key)).WithExpiry(PresignExpirySeconds));
-        using var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/yaml");
-        using var response = await Http.PutAsync(url, content, token);
-        await EnsureSuccessAsync(response, null, token);
-        return true;
-    }, null, ct);
+    public Task PutRunEntryAsync(string key, byte[] bytes, CancellationToken ct) => PutEntryAsync("runs/", key, bytes, "application/yaml", ct);
 
     /// <inheritdoc />
-    public Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct) => RunAsync(async token =>
-    {
-        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(RunKeyOf(key)).WithExpiry(PresignExpirySeconds));
-        using var response = await Http.GetAsync(url, token);
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            throw new GitMlException($"run-cache entry {key} is not on remote {Description}", null, ExitCode.NotFound);
-        }
-
-        await EnsureSuccessAsync(response, null, token);
-        return await response.Content.ReadAsByteArrayAsync(token);
-    }, null, ct);
+    public async Task<byte[]> GetRunEntryAsync(string key, CancellationToken ct) =>
+        await GetEntryAsync("runs/", key, ct) ?? throw new GitMlException($"run-cache entry {key} is not on remote {Description}", null, ExitCode.NotFound);
 
     /// <inheritdoc />
     public Task<IReadOnlyList<RemoteObject>> ListPushReceiptsAsync(CancellationToken ct) => ListAsync("pushes/", ct);
 
     /// <inheritdoc />
-    public Task PutPushReceiptAsync(string key, byte[] bytes, CancellationToken ct) => RunAsync(async token =>
-    {
-        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(AreaKeyOf("pushes/", key)).WithExpiry(PresignExpirySeconds));
-        using var content = new ByteArrayContent(bytes);
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        using var response = await Http.PutAsync(url, content, token);
-        await EnsureSuccessAsync(response, null, token);
-        return true;
-    }, null, ct);
+    public Task PutPushReceiptAsync(string key, byte[] bytes, CancellationToken ct) => PutEntryAsync("pushes/", key, bytes, "application/json", ct);
 
     /// <inheritdoc />
-    public Task<byte[]?> GetPushReceiptAsync(string key, CancellationToken ct) => RunAsync<byte[]?>(async token =>
-    {
-        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(AreaKeyOf("pushes/", key)).WithExpiry(PresignExpirySeconds));
-        using var response = await Http.GetAsync(url, token);
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-
-        await EnsureSuccessAsync(response, null, token);
-        return await response.Content.ReadAsByteArrayAsync(token);
-    }, null, ct);
+    public Task<byte[]?> GetPushReceiptAsync(string key, CancellationToken ct) => GetEntryAsync("pushes/", key, ct);
 
     /// <inheritdoc />
     public Task DeletePushReceiptAsync(string key, CancellationToken ct) => RunAsync(async token =>
@@ -714,7 +676,31 @@ public sealed class S3RemoteStorage : IRemoteStorage
     private static string? Child(System.Xml.Linq.XElement element, string name) =>
         element.Elements().FirstOrDefault(e => e.Name.LocalName == name)?.Value;
 
-    private string RunKeyOf(string key) => AreaKeyOf("runs/", key);
+    /// <summary>Writes a small entry of a side area (<c>runs/</c>, <c>pushes/</c>) in one PUT.</summary>
+    private Task PutEntryAsync(string area, string key, byte[] bytes, string contentType, CancellationToken ct) => RunAsync(async token =>
+    {
+        // A single PUT replaces the object atomically: readers see the old entry or the new one.
+        var url = await _client.PresignedPutObjectAsync(new PresignedPutObjectArgs().WithBucket(_bucket).WithObject(AreaKeyOf(area, key)).WithExpiry(PresignExpirySeconds));
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        using var response = await Http.PutAsync(url, content, token);
+        await EnsureSuccessAsync(response, null, token);
+        return true;
+    }, null, ct);
+
+    /// <summary>Reads a small entry of a side area; null when it is not there.</summary>
+    private Task<byte[]?> GetEntryAsync(string area, string key, CancellationToken ct) => RunAsync<byte[]?>(async token =>
+    {
+        var url = await _client.PresignedGetObjectAsync(new PresignedGetObjectArgs().WithBucket(_bucket).WithObject(AreaKeyOf(area, key)).WithExpiry(PresignExpirySeconds));
+        using var response = await Http.GetAsync(url, token);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+
+        await EnsureSuccessAsync(response, null, token);
+        return await response.Content.ReadAsByteArrayAsync(token);
+    }, null, ct);
 
     private string AreaKeyOf(string area, string key) => _keyPrefix + area + Oid.Require(key, area.TrimEnd('/') + " key")[..2] + "/" + key[2..];
 
@@ -734,7 +720,7 @@ public sealed class S3RemoteStorage : IRemoteStorage
             using var response = await SendSignedAsync(HttpMethod.Get, "/" + _bucket, query, token);
             await EnsureSuccessAsync(response, null, token);
             await using var body = await response.Content.ReadAsStreamAsync(token);
-            token2 = await ReadListPageAsync(body, result);
+            token2 = await ReadListPageAsync(body, _keyPrefix + relPrefix[..(relPrefix.IndexOf('/') + 1)], result);
         }
         while (token2 is not null);
 
@@ -823,8 +809,8 @@ public sealed class S3RemoteStorage : IRemoteStorage
         return request;
     }
 
-    /// <summary>Adds one ListObjectsV2 page's objects under <c>b3/</c>; returns the continuation token or null.</summary>
-    private async Task<string?> ReadListPageAsync(Stream body, List<RemoteObject> result)
+    /// <summary>Adds one ListObjectsV2 page's entries under <paramref name="areaPrefix"/> (the full key prefix of <c>b3/</c>, <c>runs/</c> or <c>pushes/</c>); returns the continuation token or null.</summary>
+    private async Task<string?> ReadListPageAsync(Stream body, string areaPrefix, List<RemoteObject> result)
     {
         string? next = null;
         var truncated = false;
@@ -841,12 +827,9 @@ public sealed class S3RemoteStorage : IRemoteStorage
             positioned = false;
             if (reader.NodeType == System.Xml.XmlNodeType.EndElement && reader.LocalName == "Contents" && key is not null)
             {
-                var area = key.StartsWith(_keyPrefix + "b3/", StringComparison.Ordinal) ? 3
-                    : key.StartsWith(_keyPrefix + "runs/", StringComparison.Ordinal) ? 5
-                    : key.StartsWith(_keyPrefix + "pushes/", StringComparison.Ordinal) ? 7 : 0;
-                if (area > 0)
+                if (key.StartsWith(areaPrefix, StringComparison.Ordinal))
                 {
-                    var parts = key[(_keyPrefix.Length + area)..].Split('/');
+                    var parts = key[areaPrefix.Length..].Split('/');
                     if (parts.Length == 2 && parts[0].Length == 2 && Oid.IsValid(parts[0] + parts[1]))
                     {
                         result.Add(new RemoteObject(parts[0] + parts[1], size, modified));
