@@ -39,11 +39,7 @@ public sealed class CloudStatusService
         await remote.EnsureReadyAsync(ct);
 
         // A manifest only on the remote is read into memory to learn its files; status never writes the cache.
-        var manifests = new Dictionary<string, DirectoryManifest?>(StringComparer.Ordinal);
-        foreach (var oid in outs.Select(o => o.Out.Oid).Where(Oid.IsDir).Distinct())
-        {
-            manifests[oid] = ObjectPlan.FromCache(_cache, oid) ?? await RemoteManifest.TryReadAsync(remote, oid, ct);
-        }
+        var manifests = await RemoteManifest.ReadAllAsync(_cache, remote, outs.Select(o => o.Out.Oid), ct);
 
         var plan = ObjectPlan.Build(outs, oid => manifests.GetValueOrDefault(oid));
         var (present, _) = await TransferService.FindPresentAsync(remote, plan.AllOids.ToList(), jobs, ct);
@@ -66,6 +62,21 @@ public sealed class CloudStatusService
 /// <summary>Reads a manifest from a remote into memory, verified.</summary>
 internal static class RemoteManifest
 {
+    /// <summary>
+    /// The manifests of the <c>.dir</c> oids among <paramref name="oids"/>, each from the cache, else from
+    /// <paramref name="remote"/> (read into memory, verified, not cached); null where neither has it.
+    /// </summary>
+    public static async Task<Dictionary<string, DirectoryManifest?>> ReadAllAsync(ObjectStore cache, IRemoteStorage? remote, IEnumerable<string> oids, CancellationToken ct)
+    {
+        var manifests = new Dictionary<string, DirectoryManifest?>(StringComparer.Ordinal);
+        foreach (var oid in oids.Where(Oid.IsDir).Distinct(StringComparer.Ordinal))
+        {
+            manifests[oid] = ObjectPlan.FromCache(cache, oid) ?? (remote is null ? null : await TryReadAsync(remote, oid, ct));
+        }
+
+        return manifests;
+    }
+
     public static async Task<DirectoryManifest?> TryReadAsync(IRemoteStorage remote, string oid, CancellationToken ct)
     {
         byte[]? bytes = null;

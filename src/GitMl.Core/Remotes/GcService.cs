@@ -42,23 +42,11 @@ public sealed class GcService
     /// <summary>The oids the outs keep (files, manifests, manifest files). Reads manifests from the cache, else the remote.</summary>
     public async Task<HashSet<string>> KeepSetAsync(IReadOnlyList<TrackedOut> outs, IRemoteStorage? remote, CancellationToken ct)
     {
-        var manifests = new Dictionary<string, DirectoryManifest?>(StringComparer.Ordinal);
-        foreach (var o in outs.Where(o => o.Out.IsDirectory))
+        var manifests = await RemoteManifest.ReadAllAsync(_cache, remote, outs.Select(o => o.Out.Oid), ct);
+        if (outs.FirstOrDefault(o => o.Out.IsDirectory && manifests[o.Out.Oid] is null) is { } unknown)
         {
-            var oid = o.Out.Oid;
-            if (manifests.ContainsKey(oid))
-            {
-                continue;
-            }
-
-            var m = ObjectPlan.FromCache(_cache, oid);
-            if (m is null && remote is not null)
-            {
-                m = await RemoteManifest.TryReadAsync(remote, oid, ct);
-            }
-
-            manifests[oid] = m ?? throw new GitMlException(
-                $"cannot tell which objects '{o.RepoPath}' keeps: its manifest {oid} is in neither the cache{(remote is null ? string.Empty : " nor on the remote")}",
+            throw new GitMlException(
+                $"cannot tell which objects '{unknown.RepoPath}' keeps: its manifest {unknown.Out.Oid} is in neither the cache{(remote is null ? string.Empty : " nor on the remote")}",
                 "run 'git ml fetch' (or narrow the scope) before gc; nothing was deleted",
                 ExitCode.NotFound);
         }
@@ -154,13 +142,9 @@ public sealed class GcService
         }, ct);
 
         var covered = new HashSet<string>(roots.Keys, StringComparer.Ordinal);
-        foreach (var dir in roots.Keys.Where(Oid.IsDir))
+        foreach (var manifest in (await RemoteManifest.ReadAllAsync(_cache, remote, roots.Keys, ct)).Values)
         {
-            var manifest = ObjectPlan.FromCache(_cache, dir) ?? await RemoteManifest.TryReadAsync(remote, dir, ct);
-            foreach (var e in manifest?.Entries ?? [])
-            {
-                covered.Add(e.Oid);
-            }
+            covered.UnionWith(manifest?.Entries.Select(e => e.Oid) ?? []);
         }
 
         return covered;

@@ -133,7 +133,7 @@ public sealed class TransferService
 
         // Roots the remote already holds whole are vouched for at once, not after a long upload of the rest: a gc
         // elsewhere during this push then keeps them too.
-        var vouched = await WriteReceiptAsync(outs, plan, present, new System.Collections.Concurrent.ConcurrentDictionary<string, bool>(), [], remote, ct);
+        var vouched = await WriteReceiptAsync(outs, plan, present, present.Contains, [], remote, ct);
 
         var toSend = localFiles.Where(o => !present.Contains(o)).ToList();
         var manifestsToSend = localManifests.Where(o => !present.Contains(o)).ToList();
@@ -201,7 +201,7 @@ public sealed class TransferService
         }
 
         await RunParallel(ready, jobs, Upload, ct);
-        await WriteReceiptAsync(outs, plan, present, sent, vouched, remote, ct);
+        await WriteReceiptAsync(outs, plan, present, o => present.Contains(o) || sent.ContainsKey(o), vouched, remote, ct);
         result.Transferred = sent.Count;
         result.BytesTransferred = sent.Keys.Sum(o => sizes[o]);
         return result;
@@ -215,16 +215,15 @@ public sealed class TransferService
     /// a push that skipped nothing writes none, as everything it sent is young already. Returns the roots vouched for.
     /// </summary>
     private static async Task<HashSet<string>> WriteReceiptAsync(IReadOnlyList<TrackedOut> outs, ObjectPlan plan, HashSet<string> present,
-        System.Collections.Concurrent.ConcurrentDictionary<string, bool> sent, HashSet<string> alreadyVouched, IRemoteStorage remote, CancellationToken ct)
+        Func<string, bool> onRemote, HashSet<string> alreadyVouched, IRemoteStorage remote, CancellationToken ct)
     {
-        bool OnRemote(string oid) => present.Contains(oid) || sent.ContainsKey(oid);
         var roots = new HashSet<string>(StringComparer.Ordinal);
         foreach (var root in outs.Select(o => o.Out.Oid).Distinct(StringComparer.Ordinal).Where(r => !alreadyVouched.Contains(r)))
         {
             var objects = Oid.IsDir(root)
                 ? plan.Manifests.GetValueOrDefault(root) is { } files ? files.Append(root).ToList() : null
                 : [root];
-            if (objects is not null && objects.All(OnRemote) && objects.Any(present.Contains))
+            if (objects is not null && objects.All(onRemote) && objects.Any(present.Contains))
             {
                 roots.Add(root);
             }
