@@ -17,12 +17,7 @@ source "$here/remotes-lib.sh"
 echo "== generating data: $FILES x $FILE_KIB KiB"
 repo="$work/repo"; mkdir -p "$repo/data"
 for i in $(seq -w 1 "$FILES"); do head -c $((FILE_KIB << 10)) /dev/urandom >"$repo/data/f$i.bin"; done
-cd "$repo"
-git init -q -b main . && git config user.name bench && git config user.email bench@example.invalid
-"$GM" init >/dev/null
-"$GM" remote add -d storage s3://bench/gitml >/dev/null
-"$GM" remote modify storage endpointurl "$endpoint" >/dev/null
-"$GM" add data >/dev/null
+cd "$repo" && track_data_with_s3_remote
 cp data.gitml "$work/data.gitml"
 sync
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shared set-up for the remotes benchmarks (sourced): publishes git-ml (Release, ReadyToRun, as the data benchmarks
 # do) into .tools/bench-git-ml, makes a work folder, starts moto_server on a free loopback port with a bucket
-# 'bench', and removes both on exit. Sets: root, GM, work, endpoint, moto_pid; defines s3, reset, t, median, ratio.
+# 'bench', and removes both on exit. Sets: root, GM, work, endpoint, moto_pid; defines s3, track_data_with_s3_remote,
+# reset, t, median, ratio.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 for tool in aws moto_server curl bc python3; do
@@ -26,6 +27,15 @@ export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGIO
 s3() { aws --endpoint-url "$endpoint" s3 "$@"; }
 s3 mb s3://bench >/dev/null
 
+# track_data_with_s3_remote: makes the current folder a Git repository whose default GitMl remote is
+# s3://bench/gitml on this moto, and tracks its data/ folder.
+track_data_with_s3_remote() {
+  git init -q -b main . && git config user.name bench && git config user.email bench@example.invalid
+  "$GM" init >/dev/null
+  "$GM" remote add -d storage s3://bench/gitml >/dev/null
+  "$GM" remote modify storage endpointurl "$endpoint" >/dev/null
+  "$GM" add data >/dev/null
+}
 # reset: an empty moto with an empty bucket 'bench' (moto's cost per request depends on what it holds).
 reset() { curl -sf -X POST "$endpoint/moto-api/reset" >/dev/null; s3 mb s3://bench >/dev/null; }
 # t CMD...: wall seconds of one run, output discarded.

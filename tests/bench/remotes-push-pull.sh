@@ -24,12 +24,7 @@ for i in $(seq -w 1 "$FILES"); do head -c $((FILE_MIB << 20)) /dev/urandom >"$re
 head -c $((BIG_MIB << 20)) /dev/urandom >"$repo/data/big.bin"
 total_mib=$((FILES * FILE_MIB + BIG_MIB))
 
-cd "$repo"
-git init -q -b main . && git config user.name bench && git config user.email bench@example.invalid
-"$GM" init >/dev/null
-"$GM" remote add -d storage s3://bench/gitml >/dev/null
-"$GM" remote modify storage endpointurl "$endpoint" >/dev/null
-"$GM" add data >/dev/null
+cd "$repo" && track_data_with_s3_remote
 # Flush what generating and adding 2.5 GB left dirty, so that writeback does not run during the first timed step only.
 sync
 jobs_arg=(); [ -n "$JOBS" ] && jobs_arg=(-j "$JOBS")
