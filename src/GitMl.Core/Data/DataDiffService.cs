@@ -48,6 +48,7 @@ public sealed class DataDiffService
 {
     private readonly GitMlRepository _repo;
     private readonly DataService _data;
+    private readonly Dictionary<string, IReadOnlyList<TrackedOut>> _commitOuts = new(StringComparer.Ordinal);
 
     /// <summary>Creates the service; <paramref name="data"/> hashes the workspace side.</summary>
     public DataDiffService(GitMlRepository repo, DataService data)
@@ -143,7 +144,7 @@ public sealed class DataDiffService
     public async Task<int> FetchMissingManifestsAsync(IEnumerable<RevisionRef?> revs, IRemoteStorage remote, CancellationToken ct)
     {
         var missing = revs.OfType<RevisionRef>().Where(r => !r.IsWorkspace)
-            .SelectMany(r => PointerDiscovery.CommitOuts(_repo.Git, r.Sha!))
+            .SelectMany(OutsAt)
             .Where(o => o.Out.IsDirectory && !_repo.Cache.Contains(o.Out.Oid))
             .Select(o => o.Out.Oid).Distinct(StringComparer.Ordinal).ToList();
         var fetched = 0;
@@ -163,6 +164,25 @@ public sealed class DataDiffService
         return fetched;
     }
 
+    /// <summary>
+    /// The tracked outs at <paramref name="rev"/>. A commit's are read from Git once per service: a diff with
+    /// <c>--fetch</c> needs them to find missing manifests and again to list the files.
+    /// </summary>
+    private IReadOnlyList<TrackedOut> OutsAt(RevisionRef rev)
+    {
+        if (rev.IsWorkspace)
+        {
+            return PointerDiscovery.WorkspaceOuts(_repo.WorkDir);
+        }
+
+        if (!_commitOuts.TryGetValue(rev.Sha!, out var outs))
+        {
+            _commitOuts[rev.Sha!] = outs = PointerDiscovery.CommitOuts(_repo.Git, rev.Sha!);
+        }
+
+        return outs;
+    }
+
     private static bool Matches(string key, string target)
     {
         var path = key.TrimEnd('/');
@@ -172,7 +192,7 @@ public sealed class DataDiffService
     /// <summary>Every tracked path at <paramref name="rev"/> with its oid: file outs, folder entries (<c>dir/</c>) and their files.</summary>
     private Dictionary<string, string> Listing(RevisionRef rev, ISet<string> notInCache)
     {
-        var outs = rev.IsWorkspace ? PointerDiscovery.WorkspaceOuts(_repo.WorkDir) : PointerDiscovery.CommitOuts(_repo.Git, rev.Sha!);
+        var outs = OutsAt(rev);
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var o in outs)
         {
